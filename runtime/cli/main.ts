@@ -1,0 +1,13 @@
+/**
+ * mmdbot's command-line entry point: commander wiring only. Each command is one file in this
+ * folder; nothing imports `cli/`.
+ */
+import { createProgram, type RegisterCommand } from "./program.ts";
+
+const commands: RegisterCommand[] = [];
+
+if (import.meta.main) {
+  const program = createProgram();
+  for (const register of commands) register(program);
+  await program.parseAsync(["deno", "mmdbot", ...Deno.args]);
+}

@@ -1,0 +1,43 @@
+/**
+ * The shared shape of CLI commands: each command lives in its own file under `cli/` and exports a
+ * `register` function that adds itself to the commander program. `main.ts` only lists them.
+ */
+import { Command, Option } from "commander";
+import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from "../log/logger.ts";
+
+/** Adds one command to the program. */
+export type RegisterCommand = (program: Command) => void;
+
+/** Global options every command understands. */
+export interface GlobalOptions {
+  logLevel: LogLevel;
+  logJson: boolean;
+}
+
+/** Builds the root program with the global options. */
+export function createProgram(): Command {
+  return new Command("mmdbot")
+    .description(
+      "Drive an MMDAgent-EX avatar from code: a bot runtime that speaks Plugin_Remote,\n" +
+        "runs sandboxed bot scripts, and emulates MMDAgent-EX for trying and testing.",
+    )
+    .version("0.1.0")
+    .addOption(
+      new Option("--log-level <level>", "log verbosity (logs go to stderr)")
+        .choices(LOG_LEVELS as string[]).default("info"),
+    )
+    .option("--log-json", "write logs as JSON lines", false)
+    .showHelpAfterError("(run with --help for usage and examples)")
+    .configureHelp({ sortSubcommands: false });
+}
+
+/** The logger for a command, from the global options. */
+export function loggerFor(cmd: Command): Logger & { setLevel(l: LogLevel): void } {
+  const g = cmd.optsWithGlobals() as GlobalOptions;
+  return createLogger({ level: g.logLevel, json: g.logJson });
+}
+
+/** Sets the process exit code without exiting, so pending output and cleanups finish. */
+export function fail(code = 1): void {
+  Deno.exitCode = code;
+}

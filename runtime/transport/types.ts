@@ -1,0 +1,56 @@
+/**
+ * One `Link` shape for every transport (TCP client, TCP server, WebSocket server, stdio): the
+ * session-long connection to MMDAgent-EX. It survives reconnects, replays the setup list after each
+ * one, queues (bounded) while disconnected, and is the only object that writes to a socket.
+ */
+import type { DroppedLine, InboundLine, WireUnit } from "../wire/types.ts";
+
+/** Life-cycle state of a link. */
+export type LinkState = "connecting" | "listening" | "connected" | "disconnected" | "closed";
+
+/** What a link reports, in order, through {@link Link.events}. */
+export type LinkEvent =
+  | { kind: "line"; line: InboundLine; connection: string; at: number }
+  | { kind: "dropped"; dropped: DroppedLine; connection: string; at: number }
+  | { kind: "state"; state: LinkState; connection?: string; detail?: string; at: number };
+
+/** Outcome of one {@link Link.send}. */
+export type SendOutcome =
+  | { status: "written"; connection: string }
+  | { status: "queued"; depth: number }
+  | { status: "dropped"; reason: string };
+
+/** Counters for `status` and logs. */
+export interface LinkStats {
+  state: LinkState;
+  connection?: string;
+  connectedSince?: number;
+  reconnects: number;
+  linesIn: number;
+  linesOut: number;
+  bytesIn: number;
+  bytesOut: number;
+  invalidUtf8In: number;
+  droppedIn: number;
+  queueDepth: number;
+  queueDropped: number;
+}
+
+/** What to do when the outbound queue is full while disconnected. */
+export type OverflowPolicy = "drop-oldest" | "drop-newest";
+
+/** The session-long connection to MMDAgent-EX. */
+export interface Link {
+  /** A one-line description for logs, e.g. `tcp client → 127.0.0.1:50001`. */
+  readonly describe: string;
+  /** Lines, drops and state changes; one consumer. Ends after {@link Link.close}. */
+  events(): AsyncIterable<LinkEvent>;
+  /** Writes one unit now, or queues it while disconnected. */
+  send(unit: WireUnit): Promise<SendOutcome>;
+  /** Units re-sent first after every (re)connect, before anything queued. */
+  setSetup(units: readonly WireUnit[]): void;
+  /** A snapshot of the counters. */
+  stats(): LinkStats;
+  /** Flushes what was accepted, closes once cleanly (TCP FIN; WebSocket CLOSE with no status). */
+  close(): Promise<void>;
+}
