@@ -1,0 +1,70 @@
+/**
+ * What the host needs to know about one bot, after `bots/bots.yaml` was parsed and validated.
+ * Produced by `manifest/load.ts`; consumed by `host/` (supervision, dispatch, ACL) and `sandbox/`
+ * (process flags and the OS layer).
+ */
+
+/** A Deno-style permission: not granted, granted for everything, or granted for a list of scopes. */
+export type Grant = false | true | readonly string[];
+
+/** OS permissions of a bot, none by default. Paths are absolute after loading. */
+export interface BotPermissions {
+  read: Grant;
+  write: Grant;
+  net: Grant;
+  env: Grant;
+  run: Grant;
+  /** npm packages the host pre-fetches for this bot (the bot itself never downloads). */
+  npm: readonly string[];
+}
+
+/** Hard budgets enforced by the host's watchdog (and the OS where it can). */
+export interface BotBudgets {
+  /** Longest time one handler may run before the bot process is killed. */
+  handlerMs: number;
+  /** V8 old-space cap for the bot process, in MiB. */
+  heapMb: number;
+  /** Sustained outbound messages per second (token bucket rate). */
+  messagesPerSecond: number;
+  /** Token bucket size: how many messages may go out in a burst. */
+  burst: number;
+}
+
+/** When and how a failed bot is restarted. */
+export interface RestartPolicy {
+  /** First backoff delay; doubles after each failure. */
+  initialBackoffMs: number;
+  maxBackoffMs: number;
+  /** The bot is disabled after this many failures within `windowMs`. */
+  maxFailures: number;
+  windowMs: number;
+}
+
+/** Which isolation level the bot requires. `os` refuses to start without the OS layer. */
+export type IsolationRequirement = "os" | "any";
+
+/** One validated manifest entry. */
+export interface BotSpec {
+  name: string;
+  /** Absolute path of the bot's folder (`bots/<name>/`): the only folder it can see. */
+  dir: string;
+  /** Absolute path of the bot's module (default `<dir>/bot.ts`). */
+  module: string;
+  permissions: BotPermissions;
+  /** Dangerous MMDAgent-EX commands this bot may send (see catalog/dangerous.ts); others are allowed. */
+  allow: readonly string[];
+  /** Message types the bot receives; `["*"]` for all. */
+  receive: readonly string[];
+  budgets: BotBudgets;
+  restart: RestartPolicy;
+  isolation: IsolationRequirement;
+  /** Where the entry was defined, for messages (`bots/bots.yaml:12`). */
+  origin: { file: string; line: number };
+}
+
+/** The whole manifest. */
+export interface Manifest {
+  /** Absolute path of the manifest file. */
+  file: string;
+  bots: readonly BotSpec[];
+}

@@ -1,0 +1,38 @@
+/**
+ * The contract between the host (which supervises bot processes) and the sandbox (which decides how
+ * a bot process is started). The host never builds a command line itself.
+ */
+import type { BotPermissions } from "../manifest/types.ts";
+
+/** How strongly a bot is isolated. */
+export type IsolationLevel = "os" | "deno";
+
+/** Everything the sandbox needs to start one bot process. */
+export interface LaunchSpec {
+  name: string;
+  /** Absolute path of the bot's folder; bound read-only (plus granted paths). */
+  botDir: string;
+  /** Absolute path of the bot process entry (`runtime/bot/entry.ts`). */
+  entry: string;
+  /** Absolute paths the bot process must read to run the bot API (entry, mod.ts, runtime/bot/ …). */
+  apiPaths: readonly string[];
+  /** Arguments passed to the entry after the script path. */
+  entryArgs: readonly string[];
+  permissions: BotPermissions;
+  heapMb: number;
+  /** OS CPU-time limit in seconds for the whole process, where the OS layer can set one. */
+  cpuSeconds?: number;
+  /** Required level; `os` makes {@link LaunchPlan} creation fail without the OS layer. */
+  require: "os" | "any";
+}
+
+/** A ready-to-spawn command. */
+export interface LaunchPlan {
+  cmd: string;
+  args: string[];
+  /** The complete environment of the child (the parent's is never inherited). */
+  env: Record<string, string>;
+  level: IsolationLevel;
+  /** Why this level was chosen, for `start`/`check` output. */
+  why: string;
+}
