@@ -66,5 +66,8 @@ export interface BotSpec {
 export interface Manifest {
   /** Absolute path of the manifest file. */
   file: string;
+  /** Enabled bots, in file order: the ones that run. */
   bots: readonly BotSpec[];
+  /** Bots with `enabled: false`, validated like the others and listed by `check`, never started. */
+  disabled?: readonly BotSpec[];
 }
