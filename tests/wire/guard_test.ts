@@ -190,6 +190,9 @@ Deno.test("crash triggers are refused by the command-level check, also inside __
     assertEquals(r.code, "crash-trigger", bad);
     assert(r.fix, "names the safe alternative");
   }
+  // Parsed as MMDAgent-EX parses it, so leading or doubled | cannot slip a trigger past.
+  assertEquals(refusal("|TEXTAREA_SET|ta1|").code, "crash-trigger");
+  assertEquals(refusal("TEXTAREA_SET||ta1").code, "crash-trigger");
   accepted("TEXTAREA_SET|ta1| ");
   accepted("FST_LOAD|x.fst", { commands: { hasStartupFst: true } });
 });
