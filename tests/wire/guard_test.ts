@@ -36,7 +36,7 @@ Deno.test("an accepted line becomes exactly its UTF-8 bytes plus a single LF, in
 Deno.test("normal lines pass: Japanese text, TAB, spaces, leading |, custom types", () => {
   for (
     const line of [
-      "CAPTION_START|c1|ようこそ、MMDAgent-EXへ|10",
+      "MESSAGE|ようこそ、MMDAgent-EXへ",
       "MESSAGE|a\tb",
       "MESSAGE| spaced  ",
       "|X|y",
