@@ -1,0 +1,46 @@
+/**
+ * What the control channel asks of a running session. The session implements it; `control/` only
+ * serves it to local clients, so the two rooms meet at this interface and nothing else.
+ */
+import type { TrafficRecord } from "../record/schema.ts";
+import type { Refusal } from "../wire/types.ts";
+
+/** Result of one line sent through the control channel. */
+export type ControlSendResult =
+  | { status: "written"; conn: string }
+  | { status: "queued"; depth: number }
+  | { status: "refused"; refusal: Refusal }
+  | { status: "dropped"; reason: string };
+
+/** One bot's row in `status`. */
+export interface BotStatus {
+  name: string;
+  isolation: string;
+  state: string;
+  restarts: number;
+  lastError?: string;
+}
+
+/** The answer to `status`. */
+export interface SessionStatus {
+  pid: number;
+  mdf?: string;
+  plan: string;
+  startedAt: string;
+  link: Record<string, unknown>;
+  bots: BotStatus[];
+  refusedLines: number;
+}
+
+/** The operations a running session offers its control channel. */
+export interface ControlTarget {
+  /** Sends one line through the operator ACL and the guard; `allowDangerous` is the operator override. */
+  send(line: string, options: { allowDangerous: boolean }): Promise<ControlSendResult>;
+  /** Live traffic, until the signal aborts. */
+  tail(signal: AbortSignal): AsyncIterable<TrafficRecord>;
+  status(): SessionStatus;
+  /** Reloads one bot or all; resolves with the names reloaded. */
+  reload(name?: string): Promise<string[]>;
+  /** Shuts the session down cleanly (flush, close once). */
+  stop(): Promise<void>;
+}
