@@ -24,6 +24,12 @@ export interface LaunchSpec {
   cpuSeconds?: number;
   /** Required level; `os` makes {@link LaunchPlan} creation fail without the OS layer. */
   require: "os" | "any";
+  /**
+   * Host folder (must exist) used as the bot's DENO_DIR and bound read-write, for a cache that
+   * survives restarts or for pre-fetched npm packages. Without it the OS level uses a private
+   * tmpfs and the `deno` level a per-bot folder under the temporary directory.
+   */
+  cacheDir?: string;
 }
 
 /** A ready-to-spawn command. */
@@ -35,4 +41,6 @@ export interface LaunchPlan {
   level: IsolationLevel;
   /** Why this level was chosen, for `start`/`check` output. */
   why: string;
+  /** Working directory for the child: the bot's folder. */
+  cwd?: string;
 }
