@@ -3,8 +3,9 @@
  * folder; nothing imports `cli/`.
  */
 import { createProgram, type RegisterCommand } from "./program.ts";
+import { register as check } from "./check.ts";
 
-const commands: RegisterCommand[] = [];
+const commands: RegisterCommand[] = [check];
 
 if (import.meta.main) {
   const program = createProgram();

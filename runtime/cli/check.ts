@@ -1,0 +1,301 @@
+/**
+ * `mmdbot check [mdf]`: reads an `.mdf` as MMDAgent-EX does and prints, in plain words, who listens
+ * and who connects (host, port, path, TLS, retries, bind address), the Plugin_AnyScript commands,
+ * and every lint finding as `file:line: severity: message (fix: …)`. Exit code 1 on any error.
+ *
+ * The report is built from parts ({@link buildCheckReport}) and formatted separately
+ * ({@link formatCheckReport}), so other parts of the CLI can add sections (e.g. bots).
+ */
+import type { Command } from "commander";
+import { fail } from "./program.ts";
+import type { ConnectionPlan, Origin } from "../mdf/plan_types.ts";
+import { type Finding, formatFinding, MdfError } from "../mdf/finding.ts";
+import { loadMdf, type MdfDocument } from "../mdf/layer.ts";
+import { type MmdagentSide, planConnection, type PlanOptions } from "../mdf/plan.ts";
+import { lintMdf } from "../mdf/lint.ts";
+import { type AnyScriptCommand, lintAnyScript } from "../mdf/anyscript.ts";
+
+/** An extra block of the report (e.g. the bots a manifest lists), with its own findings. */
+export interface CheckSection {
+  title: string;
+  lines: string[];
+  findings: Finding[];
+}
+
+/** Everything `check` found, as data (this is what `--json` prints). */
+export interface CheckReport {
+  /** The content `.mdf`, or undefined when none was given (console mode). */
+  mdf?: string;
+  systemMdf?: string;
+  plan: ConnectionPlan;
+  /** What MMDAgent-EX does with its keys; undefined when the file could not be read. */
+  mmdagent?: MmdagentSide;
+  anyScript: AnyScriptCommand[];
+  /** The connection plan in plain words. */
+  summary: string[];
+  sections: CheckSection[];
+  /** All findings (the sections' included), sorted by file and line. */
+  findings: Finding[];
+  counts: { error: number; warning: number; info: number };
+  ok: boolean;
+}
+
+/** Options of {@link analyseMdf}. */
+export interface AnalyseOptions extends PlanOptions {
+  systemMdf?: string;
+}
+
+/** The parts of a report that come from an `.mdf`. */
+export interface MdfAnalysis {
+  doc?: MdfDocument;
+  plan: ConnectionPlan;
+  mmdagent?: MmdagentSide;
+  anyScript: AnyScriptCommand[];
+  findings: Finding[];
+}
+
+/** Loads, plans and lints an `.mdf`; an unreadable file becomes an error finding. */
+export async function analyseMdf(path: string, options: AnalyseOptions = {}): Promise<MdfAnalysis> {
+  let doc: MdfDocument;
+  try {
+    doc = await loadMdf(path, { systemPath: options.systemMdf });
+  } catch (e) {
+    if (!(e instanceof MdfError)) throw e;
+    return {
+      plan: { mode: "none", reason: "the .mdf could not be read" },
+      anyScript: [],
+      findings: [e.toFinding()],
+    };
+  }
+  const planned = planConnection(doc, options);
+  const remote = planned.plan.mode !== "none";
+  return {
+    doc,
+    plan: planned.plan,
+    mmdagent: planned.mmdagent,
+    anyScript: planned.anyScript,
+    findings: [
+      ...planned.findings,
+      ...lintMdf(doc, planned),
+      ...await lintAnyScript(doc, planned.anyScript, remote),
+    ],
+  };
+}
+
+/** Builds the report from its parts; without `analysis` it describes console mode (no `.mdf`). */
+export function buildCheckReport(parts: {
+  mdf?: string;
+  systemMdf?: string;
+  analysis?: MdfAnalysis;
+  sections?: CheckSection[];
+}): CheckReport {
+  const a: MdfAnalysis = parts.analysis ?? {
+    plan: { mode: "none", reason: "no .mdf given" },
+    anyScript: [],
+    findings: [],
+  };
+  const sections = parts.sections ?? [];
+  const fileOrder = [parts.systemMdf, parts.mdf];
+  const findings = [...a.findings, ...sections.flatMap((s) => s.findings)]
+    .map((f, i) => ({ f, i }))
+    .sort((x, y) =>
+      (fileOrder.indexOf(x.f.file) - fileOrder.indexOf(y.f.file)) ||
+      (x.f.line - y.f.line) || (x.i - y.i)
+    )
+    .map((x) => x.f);
+  const counts = { error: 0, warning: 0, info: 0 };
+  for (const f of findings) counts[f.severity]++;
+  return {
+    mdf: parts.mdf,
+    systemMdf: parts.systemMdf,
+    plan: a.plan,
+    mmdagent: a.mmdagent,
+    anyScript: a.anyScript,
+    summary: describePlan(a.plan, a.mmdagent, parts.mdf !== undefined, a.anyScript),
+    sections,
+    findings,
+    counts,
+    ok: counts.error === 0,
+  };
+}
+
+const at = (o?: Origin) => (o ? ` (${o.file}:${o.line})` : " (default)");
+
+function retries(n: number): string {
+  return n <= 0
+    ? `1 try, then it gives up (Plugin_Remote_RetryCount=${n})`
+    : `${1 + n} tries, 0.5 s apart, then it gives up (Plugin_Remote_RetryCount=${n})`;
+}
+
+const listens = (bind: string) =>
+  bind === "0.0.0.0" ? " (all interfaces)" : bind === "127.0.0.1" ? " (loopback only)" : "";
+
+/** The connection plan in plain words, one sentence per line. */
+export function describePlan(
+  plan: ConnectionPlan,
+  side: MmdagentSide | undefined,
+  hadMdf: boolean,
+  anyScript: AnyScriptCommand[] = [],
+): string[] {
+  switch (plan.mode) {
+    case "tcp-client": {
+      const s = side?.tcpServer;
+      return [
+        `MMDAgent-EX listens: TCP server on port ${plan.port}${at(s?.port.origin)}, all ` +
+        `interfaces; server mode is on at ${s ? `${s.origin.file}:${s.origin.line}` : "?"}.`,
+        `mmdbot connects: TCP client to ${plan.host}:${plan.port}` +
+        (plan.host === "127.0.0.1" ? " (use --host if MMDAgent-EX runs on another machine)" : "") +
+        ". It reconnects with backoff whenever the connection drops.",
+      ];
+    }
+    case "tcp-server": {
+      const c = side?.tcpClient;
+      return [
+        `MMDAgent-EX connects: TCP client to ${c?.host.value ?? "?"}:${plan.port}${
+          at(c?.origin)
+        }, ` +
+        `${retries(plan.retryCount)}.`,
+        `mmdbot listens: TCP server on ${plan.bind}:${plan.port}${listens(plan.bind)}.`,
+        "Start mmdbot before MMDAgent-EX.",
+      ];
+    }
+    case "ws-server": {
+      const w = side?.websocket;
+      const scheme = plan.tls ? "wss" : "ws";
+      return [
+        `MMDAgent-EX connects: WebSocket client to ${scheme}://${
+          w?.host.value ?? "?"
+        }:${plan.port}` +
+        `${plan.path}${at(w?.origin)}, ${retries(plan.retryCount)}.`,
+        `mmdbot listens: WebSocket server on ${plan.bind}:${plan.port}${listens(plan.bind)}, ` +
+        `path ${plan.path} (other paths, e.g. ${plan.path}-1 after a 429, are accepted and logged), ` +
+        `TLS: ${plan.tls ? "yes (wss, needs --cert and --key)" : "no (plain ws)"}.`,
+        "Start mmdbot before MMDAgent-EX.",
+      ];
+    }
+    case "stdio":
+      return [
+        "mmdbot is a Plugin_AnyScript child: MMDAgent-EX's messages on stdin, its lines on stdout.",
+      ];
+    case "none": {
+      const starter = anyScript.find((c) => c.startsMmdbot);
+      if (starter) {
+        return [
+          `MMDAgent-EX starts mmdbot itself: ${starter.key}${at(starter.origin)} runs ` +
+          "`start --stdio` as a Plugin_AnyScript child (stdin/stdout, no socket), in the .mdf's folder.",
+          "There is no Plugin_Remote transport; do not also run `mmdbot start` for this .mdf.",
+        ];
+      }
+      if (!hadMdf) {
+        return [
+          "No .mdf given: `mmdbot start` would use console mode: you type, the bots answer, " +
+          "against the built-in MMDAgent-EX emulator.",
+          "Give the content's .mdf to see how mmdbot would connect to a real MMDAgent-EX.",
+        ];
+      }
+      if (!side) return ["The .mdf could not be read; see the finding below."];
+      return [
+        `No connection: ${plan.reason}.`,
+        "`mmdbot start` with this .mdf would use console mode (built-in emulator).",
+      ];
+    }
+  }
+}
+
+/** The report as text for a terminal. */
+export function formatCheckReport(r: CheckReport): string {
+  const out: string[] = [];
+  out.push(
+    r.mdf
+      ? `Checking ${r.mdf}${r.systemMdf ? ` (system .mdf: ${r.systemMdf})` : ""}`
+      : "mmdbot check",
+  );
+  out.push("", "Connection:");
+  for (const l of r.summary) out.push(`  ${l}`);
+  if (r.anyScript.length > 0) {
+    out.push("", "Plugin_AnyScript:");
+    for (const c of r.anyScript) {
+      const what = c.startsMmdbot
+        ? "starts mmdbot (`start --stdio`)"
+        : c.mentionsMmdbot
+        ? "runs mmdbot, but not with `start --stdio`"
+        : "another program";
+      out.push(`  ${c.key}${at(c.origin)}: \`${c.command}\` → ${what}`);
+    }
+  }
+  for (const s of r.sections) {
+    out.push("", `${s.title}:`);
+    for (const l of s.lines) out.push(`  ${l}`);
+  }
+  out.push("");
+  if (r.findings.length === 0) out.push("No findings.");
+  else {
+    out.push("Findings:");
+    for (const f of r.findings) out.push(formatFinding(f));
+  }
+  const { error, warning, info } = r.counts;
+  const n = (k: number, w: string) => `${k} ${w}${k === 1 ? "" : "s"}`;
+  out.push(
+    "",
+    `${r.ok ? "OK" : "FAILED"}: ${n(error, "error")}, ${n(warning, "warning")}, ${
+      n(info, "note")
+    }.`,
+  );
+  return out.join("\n");
+}
+
+interface CheckOptions {
+  host?: string;
+  bind?: string;
+  systemMdf?: string;
+  json?: boolean;
+}
+
+const HELP_AFTER = `
+What it tells you:
+  How MMDAgent-EX will use its Plugin_Remote keys, which role mmdbot takes (the opposite one),
+  and every line MMDAgent-EX reads differently from what you probably meant. It reads the file
+  byte for byte as MMDAgent-EX does: '#' is a comment only in column 1, no trailing comments,
+  keys are case-sensitive, spaces before '=' belong to the key, the last occurrence wins,
+  %ENV{NAME} is expanded (with this shell's environment).
+
+Examples:
+  $ mmdbot check examples/tcp-server.mdf     MMDAgent-EX listens on 50001, mmdbot connects
+  $ mmdbot check examples/tcp-client.mdf     MMDAgent-EX connects to localhost:50001, mmdbot listens
+  $ mmdbot check examples/websocket.mdf      mmdbot serves ws://localhost:9001/chat
+  $ mmdbot check examples/anyscript.mdf      MMDAgent-EX starts mmdbot itself (start --stdio)
+  $ mmdbot check examples/both.mdf           fails: TCP and WebSocket in one .mdf
+  $ mmdbot check content.mdf --host 192.168.1.20
+                                            MMDAgent-EX runs on another machine
+  $ mmdbot check content.mdf --system-mdf /opt/MMDAgent-EX/MMDAgent-EX.mdf
+                                            layer the system .mdf under the content's
+  $ mmdbot check content.mdf --json          the report as JSON (plan, findings, ...)
+
+  (From a clone, run mmdbot as: deno task mmdbot check examples/tcp-server.mdf)
+
+Exit code: 0 when there is no error (warnings allowed), 1 otherwise.`;
+
+/** Adds `check` to the program. */
+export function register(program: Command): void {
+  program
+    .command("check")
+    .description("show how mmdbot would connect to MMDAgent-EX for an .mdf, and lint the .mdf")
+    .argument("[mdf]", "the content's .mdf (without it: console mode)")
+    .option("--host <host>", "where MMDAgent-EX runs when it is the TCP server", "127.0.0.1")
+    .option(
+      "--bind <address>",
+      "address mmdbot listens on when it is the server (default: 127.0.0.1 when the .mdf " +
+        "names localhost or 127.0.0.1, else 0.0.0.0)",
+    )
+    .option("--system-mdf <file>", "MMDAgent-EX's system .mdf, layered under the content's")
+    .option("--json", "print the report as JSON", false)
+    .addHelpText("after", HELP_AFTER)
+    .action(async (mdf: string | undefined, opts: CheckOptions) => {
+      const analysis = mdf === undefined
+        ? undefined
+        : await analyseMdf(mdf, { host: opts.host, bind: opts.bind, systemMdf: opts.systemMdf });
+      const report = buildCheckReport({ mdf, systemMdf: opts.systemMdf, analysis });
+      console.log(opts.json ? JSON.stringify(report, null, 2) : formatCheckReport(report));
+      if (!report.ok) fail(1);
+    });
+}
