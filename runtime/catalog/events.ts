@@ -13,7 +13,8 @@ import { CATALOG, type EventArgsMap, type EventName } from "./messages.gen.ts";
  * what MMDAgent-EX printed), and fields beyond the catalog's are in `rest`.
  */
 export type EventView<N extends string> =
-  & (N extends EventName ? { [K in keyof EventArgsMap[N]]?: string } : Record<string, string>)
+  & (N extends EventName ? { [K in keyof EventArgsMap[N]]?: string }
+    : { [field: string]: string | string[] | undefined })
   & {
     /** Fields after the ones the catalog names (e.g. `VALUE_EVENT_GET|r|0|100`'s third). */
     rest: string[];
