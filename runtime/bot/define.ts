@@ -1,0 +1,318 @@
+/**
+ * The bot authoring API: a builder that records handlers, and the types of the contexts they get.
+ * Loaded inside the bot process, so it imports nothing from npm and only types from the catalog.
+ */
+import type { CommandArgsMap, EventArgsMap, MessageName } from "../catalog/messages.gen.ts";
+
+/** Named arguments of message type `T`, from the catalog; a string map for custom messages. */
+export type ArgsOf<T extends string> = T extends keyof EventArgsMap ? EventArgsMap[T]
+  : T extends keyof CommandArgsMap ? CommandArgsMap[T]
+  : Record<string, string>;
+
+/** A message type: a catalog name (autocompleted) or any custom type such as `MESSAGE`. */
+export type MessageType = MessageName | (string & Record<never, never>);
+
+/** One message as a bot sees it. */
+export interface Message<T extends string = string> {
+  /** The whole line as MMDAgent-EX sent it, e.g. `RECOG_EVENT_STOP|hello`. */
+  readonly line: string;
+  /** TYPE: the text before the first `|`. */
+  readonly type: T;
+  /** ARGS split on `|`, as the wire carries them. */
+  readonly fields: readonly string[];
+  /** Named arguments from the catalog (e.g. `args.result` of `RECOG_EVENT_STOP`). */
+  readonly args: ArgsOf<T>;
+  /** True when this line is MMDAgent-EX's echo of a line mmdbot sent. */
+  readonly isEcho: boolean;
+  /** Who sent the line this one echoes (a bot name, or `operator`); undefined when not an echo. */
+  readonly echoOf: string | undefined;
+  /** The connection it came from (for logs). */
+  readonly connection: string;
+}
+
+/** What `send` reports when the line was accepted. */
+export interface SendResult {
+  /** `written` to the connection, `queued` while disconnected, or `dropped` by a full queue. */
+  status: string;
+}
+
+/** A cancellable timer made by `ctx.after` or `ctx.every`. */
+export interface Timer {
+  /** Stops the timer; calling it twice is harmless. */
+  cancel(): void;
+}
+
+/** Options of `ctx.waitFor`. */
+export interface WaitOptions<T extends string> {
+  /** Only a message this predicate accepts (or whose line this regex matches) resolves the wait. */
+  match?: RegExp | ((message: Message<T>) => boolean);
+  /** Rejects with a `TimeoutError` after this many milliseconds of host time (default 10000). */
+  timeoutMs?: number;
+  /** Rejects with the signal's reason when it aborts first. */
+  signal?: AbortSignal;
+}
+
+/** A bot's logger; lines go to the runtime's log prefixed with the bot's name. */
+export interface BotLogger {
+  /** Detail for debugging. */
+  debug(msg: string): void;
+  /** Normal operation. */
+  info(msg: string): void;
+  /** Something unexpected the bot survived. */
+  warn(msg: string): void;
+  /** Something failed. */
+  error(msg: string): void;
+}
+
+/**
+ * Sends a command: `send(type, ...fields)`, plus typed builders for common commands.
+ * Every call resolves once the host accepted the line, and rejects with a `RefusedError` (reason and
+ * fix) when the ACL, the rate limit, the catalog or the guard refuses it; nothing reaches the wire then.
+ */
+export interface Send {
+  /** `TYPE|f1|f2…`. Fields must be non-empty and free of `|`, CR and LF. */
+  (type: MessageType, ...fields: (string | number)[]): Promise<SendResult>;
+  /** `SYNTH_START|model|voice|text`: speak `text` (emits SYNTH_EVENT_START/STOP with a voice). */
+  synthStart(model: string, voice: string, text: string): Promise<SendResult>;
+  /** `SYNTH_STOP|model`: cut the model's speech. */
+  synthStop(model: string): Promise<SendResult>;
+  /** `MOTION_ADD|model|motion|file|part|repeat|smooth|reposition|priority`. */
+  motionAdd(
+    model: string,
+    motion: string,
+    file: string,
+    options?: MotionOptions,
+  ): Promise<SendResult>;
+  /** `MOTION_DELETE|model|motion`. */
+  motionDelete(model: string, motion: string): Promise<SendResult>;
+  /** `MODEL_ADD|alias|file` (a model file in the content). */
+  modelAdd(alias: string, file: string): Promise<SendResult>;
+  /** `MODEL_DELETE|alias`. */
+  modelDelete(alias: string): Promise<SendResult>;
+  /** `TEXTAREA_SET|alias|text` (`_` shows as a space). */
+  textareaSet(alias: string, text: string): Promise<SendResult>;
+  /** `TIMER_START|name|seconds`: MMDAgent-EX's own timer (TIMER_EVENT_STOP when it ends). */
+  timerStart(name: string, seconds: number): Promise<SendResult>;
+  /** `TIMER_STOP|name`. */
+  timerStop(name: string): Promise<SendResult>;
+  /** `VALUE_SET|name|value`: a Plugin_Variables value. */
+  valueSet(name: string, value: string | number): Promise<SendResult>;
+  /** `STAGE|file` (a stage model or image). */
+  stage(file: string): Promise<SendResult>;
+}
+
+/** Optional fields of `MOTION_ADD`, left at MMDAgent-EX's defaults when omitted. */
+export interface MotionOptions {
+  /** `FULL` (default) or `PART`. */
+  part?: "FULL" | "PART";
+  /** `ONCE` (default) or `LOOP`. */
+  repeat?: "ONCE" | "LOOP";
+  /** `ON` (default) or `OFF`. */
+  smooth?: "ON" | "OFF";
+  /** `OFF` (default) or `ON`. */
+  reposition?: "ON" | "OFF";
+  /** Priority, 0 by default. */
+  priority?: number;
+}
+
+/** What every handler and hook gets: the bot's state and the ways to act. */
+export interface BotContext<S = Record<string, unknown>> {
+  /** The bot's name in `bots/bots.yaml`. */
+  readonly name: string;
+  /** Per-bot state, created by `createBot({ state })`; kept across messages, lost on restart. */
+  state: S;
+  /** Sends a command (see {@link Send}). */
+  readonly send: Send;
+  /** Sends a line as given (`TYPE|ARGS`); the host still checks it like any other. */
+  sendRaw(line: string): Promise<SendResult>;
+  /**
+   * Sets this bot's per-connection setup lines: sent now when connected and again first after every
+   * reconnect. Replaces the previous list.
+   */
+  setup(lines: readonly string[]): void;
+  /** Runs `fn` once after `ms` milliseconds of host time. */
+  after(ms: number, fn: () => void | Promise<void>): Timer;
+  /** Runs `fn` every `ms` milliseconds of host time until cancelled. */
+  every(ms: number, fn: () => void | Promise<void>): Timer;
+  /** Resolves after `ms` milliseconds of host time. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Waits for a later message of `type` (one of several when given an array) without blocking the
+   * bot's other handlers. Always bounded: rejects with a `TimeoutError` after `timeoutMs`.
+   *
+   * @example
+   * const stop = ctx.waitFor("SYNTH_EVENT_STOP", { match: (m) => m.args.modelAlias === "mei" });
+   * await ctx.send.synthStart("mei", "mei_voice_normal", "Hello");
+   * await stop;
+   */
+  waitFor<T extends MessageType>(
+    type: T | readonly T[],
+    options?: WaitOptions<T>,
+  ): Promise<Message<T>>;
+  /** Host time in milliseconds (virtual in tests). */
+  now(): number;
+  /** The bot's logger. */
+  readonly log: BotLogger;
+  /** True while MMDAgent-EX is connected. */
+  readonly connected: boolean;
+}
+
+/** The context of a message handler: the message plus everything a {@link BotContext} offers. */
+export interface MessageContext<T extends string = string, S = Record<string, unknown>>
+  extends BotContext<S>, Message<T> {
+  /** Captures of the `hear` pattern that matched the line; null for other handlers. */
+  readonly match: RegExpMatchArray | null;
+}
+
+/** A message handler; may be async (it does not block the bot's later messages while it awaits). */
+export type Handler<T extends string, S> = (ctx: MessageContext<T, S>) => void | Promise<void>;
+
+/** A lifecycle hook. */
+export type Hook<S> = (ctx: BotContext<S>) => void | Promise<void>;
+
+/** Called with an error a handler threw; the bot keeps running. */
+export type ErrorHandler<S> = (error: unknown, ctx: BotContext<S>) => void | Promise<void>;
+
+/** Options of {@link createBot}. */
+export interface BotOptions<S> {
+  /** Creates the bot's initial state (called once per process start). */
+  state?: () => S;
+  /** Also run handlers for MMDAgent-EX's echoes of this bot's own lines (default false). */
+  ownEchoes?: boolean;
+}
+
+/** One registered handler, in registration order. */
+export type Route<S> =
+  | { kind: "type"; types: ReadonlySet<string>; fn: Handler<string, S> }
+  | { kind: "hear"; re: RegExp; fn: Handler<string, S> }
+  | { kind: "any"; fn: Handler<string, S> };
+
+/** Definitions behind bots; kept outside the class so the public type shows none of it. */
+const definitions = new WeakMap<object, BotDefinition<unknown>>();
+
+/** Everything a bot module declared, read by the bot process. */
+export interface BotDefinition<S> {
+  routes: Route<S>[];
+  hooks: {
+    start: Hook<S>[];
+    connected: Hook<S>[];
+    disconnected: Hook<S>[];
+    stop: Hook<S>[];
+    error: ErrorHandler<S>[];
+  };
+  options: BotOptions<S>;
+}
+
+/**
+ * A bot under construction: register handlers, then `export default bot`.
+ * Handlers run in registration order for each message; messages reach a bot in arrival order.
+ */
+export class Bot<S = Record<string, unknown>> {
+  #def: BotDefinition<S>;
+
+  /** Prefer {@link createBot}. */
+  constructor(options: BotOptions<S> = {}) {
+    this.#def = {
+      routes: [],
+      hooks: { start: [], connected: [], disconnected: [], stop: [], error: [] },
+      options,
+    };
+    definitions.set(this, this.#def as BotDefinition<unknown>);
+  }
+
+  /**
+   * Handles messages of one type (or any of several), with typed named arguments.
+   *
+   * @example
+   * bot.on("RECOG_EVENT_STOP", (ctx) => ctx.send.synthStart("mei", "mei_voice_normal", ctx.args.result));
+   */
+  on<T extends MessageType>(type: T | readonly T[], handler: Handler<T, S>): this {
+    const types = new Set<string>(typeof type === "string" ? [type] : type);
+    this.#def.routes.push({ kind: "type", types, fn: handler as Handler<string, S> });
+    return this;
+  }
+
+  /**
+   * Handles whole lines matching `pattern`; `ctx.match` holds the captures.
+   *
+   * @example
+   * bot.hear(/^RECOG_EVENT_STOP\|.*weather/, (ctx) => ctx.send.synthStart("mei", "mei_voice_normal", "Sunny."));
+   */
+  hear(pattern: RegExp, handler: Handler<string, S>): this {
+    this.#def.routes.push({ kind: "hear", re: pattern, fn: handler });
+    return this;
+  }
+
+  /** Handles every message the bot receives (after the more specific handlers registered before). */
+  onAny(handler: Handler<string, S>): this {
+    this.#def.routes.push({ kind: "any", fn: handler });
+    return this;
+  }
+
+  /** Runs once when the bot process starts (before any connection); register setup lines here. */
+  onStart(hook: Hook<S>): this {
+    this.#def.hooks.start.push(hook);
+    return this;
+  }
+
+  /** Runs each time MMDAgent-EX connects (also right after start when already connected). */
+  onConnected(hook: Hook<S>): this {
+    this.#def.hooks.connected.push(hook);
+    return this;
+  }
+
+  /** Runs each time the connection to MMDAgent-EX is lost. */
+  onDisconnected(hook: Hook<S>): this {
+    this.#def.hooks.disconnected.push(hook);
+    return this;
+  }
+
+  /** Runs before the bot stops (shutdown, reload); bounded by the bot's handler budget. */
+  onStop(hook: Hook<S>): this {
+    this.#def.hooks.stop.push(hook);
+    return this;
+  }
+
+  /** Called with errors thrown by handlers and timers; without one, they go to the log. */
+  onError(handler: ErrorHandler<S>): this {
+    this.#def.hooks.error.push(handler);
+    return this;
+  }
+}
+
+/**
+ * Creates a bot. Export it as the module's default export.
+ *
+ * @example
+ * ```ts
+ * import { createBot } from "../../mod.ts";
+ *
+ * const bot = createBot({ state: () => ({ heard: 0 }) });
+ * bot.on("RECOG_EVENT_STOP", async (ctx) => {
+ *   ctx.state.heard++;
+ *   await ctx.send.synthStart("mei", "mei_voice_normal", `You said ${ctx.args.result}`);
+ * });
+ * export default bot;
+ * ```
+ */
+export function createBot<S = Record<string, unknown>>(options: BotOptions<S> = {}): Bot<S> {
+  return new Bot<S>(options);
+}
+
+/** The definition behind a module's default export, or undefined when it is not a bot. */
+export function definitionOf(value: unknown): BotDefinition<unknown> | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  return definitions.get(value);
+}
+
+/** Thrown by `waitFor` and `sleep` when their time runs out. */
+export class TimeoutError extends Error {
+  /** What was being waited for, e.g. `SYNTH_EVENT_STOP`. */
+  readonly waitingFor: string;
+  /** Makes the error for a wait on `waitingFor` that lasted `ms`. */
+  constructor(waitingFor: string, ms: number) {
+    super(`no ${waitingFor} within ${ms} ms`);
+    this.name = "TimeoutError";
+    this.waitingFor = waitingFor;
+  }
+}

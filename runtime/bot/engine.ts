@@ -1,0 +1,397 @@
+/**
+ * The bot process's dispatcher: turns host messages into handler calls, and handler actions (send,
+ * timers, waits, logs) into messages to the host.
+ *
+ * Ordering: handlers start in message order and, for one message, in registration order. A message
+ * is acknowledged as soon as its handlers have returned or reached their first `await`, so a handler
+ * awaiting `waitFor` never holds up the very message it waits for; waits are resolved from the
+ * inbound stream before any handler runs. Timers live in the host (its clock may be virtual).
+ */
+import { RefusedError } from "../wire/types.ts";
+import type { BotToHost, ErrorReport, HostToBot } from "./protocol.ts";
+import {
+  type BotContext,
+  type BotDefinition,
+  type BotLogger,
+  type Message,
+  type MessageContext,
+  type MotionOptions,
+  type Send,
+  type SendResult,
+  TimeoutError,
+  type Timer,
+  type WaitOptions,
+} from "./define.ts";
+
+/** Default bound of `waitFor` when the author gives none. */
+export const DEFAULT_WAIT_MS = 10_000;
+
+type HostMessage = Extract<HostToBot, { t: "message" }>;
+
+interface Waiter {
+  types: ReadonlySet<string>;
+  match?: WaitOptions<string>["match"];
+  resolve(m: Message): void;
+  reject(e: unknown): void;
+  cleanup(): void;
+}
+
+interface TimerEntry {
+  fn: () => void | Promise<void>;
+  repeat: boolean;
+  where: string;
+}
+
+/** The engine of one bot process. */
+export interface Engine {
+  /** Feeds one host message; returns when it may take the next one. */
+  handle(msg: HostToBot): void;
+}
+
+/** Reports an error in a form the host can turn into file:line. */
+export function reportOf(error: unknown): ErrorReport {
+  if (error instanceof Error) {
+    return { name: error.name, message: error.message, stack: error.stack };
+  }
+  return { name: "Error", message: String(error) };
+}
+
+/** Creates the engine for a loaded bot definition; `post` writes one message to the host. */
+export function createEngine(
+  name: string,
+  def: BotDefinition<unknown>,
+  post: (msg: BotToHost) => void,
+  clockMode: "real" | "virtual",
+): Engine {
+  let hostNow = 0;
+  let connected = false;
+  let nextReq = 1;
+  let nextTimer = 1;
+  const pendingSends = new Map<
+    number,
+    { resolve(r: SendResult): void; reject(e: unknown): void }
+  >();
+  const timers = new Map<number, TimerEntry>();
+  let waiters: Waiter[] = [];
+  // Messages are processed after start hooks finished; `sent` replies bypass this chain.
+  let chain: Promise<void> = Promise.resolve();
+
+  const now = () => clockMode === "real" ? Date.now() : hostNow;
+
+  const reportError = (where: string, error: unknown) => {
+    post({ t: "error", where, error: reportOf(error) });
+    for (const h of def.hooks.error) {
+      try {
+        const r = h(error, base);
+        if (r instanceof Promise) {
+          r.catch((e) => post({ t: "error", where: "onError", error: reportOf(e) }));
+        }
+      } catch (e) {
+        post({ t: "error", where: "onError", error: reportOf(e) });
+      }
+    }
+  };
+
+  /** Calls user code; async failures are reported when they happen. */
+  const call = (where: string, fn: () => unknown): Promise<unknown> | undefined => {
+    try {
+      const r = fn();
+      if (r instanceof Promise) {
+        return r.catch((e) => reportError(where, e));
+      }
+    } catch (e) {
+      reportError(where, e);
+    }
+    return undefined;
+  };
+
+  const sendLine = (line: string): Promise<SendResult> => {
+    const req = nextReq++;
+    return new Promise((resolve, reject) => {
+      pendingSends.set(req, { resolve, reject });
+      post({ t: "send", req, line });
+    });
+  };
+
+  const send = ((type: string, ...fields: (string | number)[]) => {
+    const bad = checkFields(type, fields);
+    if (bad) return Promise.reject(bad);
+    return sendLine(fields.length === 0 ? type : `${type}|${fields.join("|")}`);
+  }) as Send;
+  send.synthStart = (model, voice, text) => send("SYNTH_START", model, voice, text);
+  send.synthStop = (model) => send("SYNTH_STOP", model);
+  send.motionAdd = (model, motion, file, o?: MotionOptions) =>
+    send("MOTION_ADD", model, motion, file, ...motionFields(o));
+  send.motionDelete = (model, motion) => send("MOTION_DELETE", model, motion);
+  send.modelAdd = (alias, file) => send("MODEL_ADD", alias, file);
+  send.modelDelete = (alias) => send("MODEL_DELETE", alias);
+  send.textareaSet = (alias, text) => send("TEXTAREA_SET", alias, text);
+  send.timerStart = (timer, seconds) => send("TIMER_START", timer, seconds);
+  send.timerStop = (timer) => send("TIMER_STOP", timer);
+  send.valueSet = (key, value) => send("VALUE_SET", key, value);
+  send.stage = (file) => send("STAGE", file);
+
+  const addTimer = (ms: number, entry: TimerEntry): number => {
+    const id = nextTimer++;
+    timers.set(id, entry);
+    post({ t: "timer-set", timer: id, ms: Math.max(0, Number(ms) || 0), repeat: entry.repeat });
+    return id;
+  };
+  const clearTimer = (id: number) => {
+    if (timers.delete(id)) post({ t: "timer-clear", timer: id });
+  };
+  const userTimer = (ms: number, fn: () => void | Promise<void>, repeat: boolean): Timer => {
+    const id = addTimer(ms, { fn, repeat, where: repeat ? "every" : "after" });
+    return { cancel: () => clearTimer(id) };
+  };
+
+  const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+    new Promise((resolve, reject) => {
+      if (signal?.aborted) return reject(signal.reason);
+      const onAbort = () => {
+        clearTimer(id);
+        reject(signal!.reason);
+      };
+      const id = addTimer(ms, {
+        fn: () => {
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        },
+        repeat: false,
+        where: "sleep",
+      });
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+
+  const waitFor = <T extends string>(
+    type: T | readonly T[],
+    options: WaitOptions<T> = {},
+  ): Promise<Message<T>> =>
+    new Promise((resolve, reject) => {
+      const { signal, match } = options;
+      const ms = options.timeoutMs ?? DEFAULT_WAIT_MS;
+      const types = new Set<string>(typeof type === "string" ? [type] : type);
+      const label = [...types].join(" or ");
+      if (signal?.aborted) return reject(signal.reason);
+      const waiter: Waiter = {
+        types,
+        match: match as Waiter["match"],
+        resolve: (m) => {
+          waiter.cleanup();
+          resolve(m as Message<T>);
+        },
+        reject: (e) => {
+          waiter.cleanup();
+          reject(e);
+        },
+        cleanup: () => {
+          waiters = waiters.filter((w) => w !== waiter);
+          clearTimer(timer);
+          signal?.removeEventListener("abort", onAbort);
+        },
+      };
+      const onAbort = () => waiter.reject(signal!.reason);
+      const timer = addTimer(ms, {
+        fn: () => waiter.reject(new TimeoutError(label, ms)),
+        repeat: false,
+        where: "waitFor",
+      });
+      signal?.addEventListener("abort", onAbort, { once: true });
+      waiters.push(waiter);
+    });
+
+  const log: BotLogger = {
+    debug: (msg) => post({ t: "log", level: "debug", msg: String(msg) }),
+    info: (msg) => post({ t: "log", level: "info", msg: String(msg) }),
+    warn: (msg) => post({ t: "log", level: "warn", msg: String(msg) }),
+    error: (msg) => post({ t: "log", level: "error", msg: String(msg) }),
+  };
+
+  let state: unknown = def.options.state ? def.options.state() : {};
+  const base: BotContext<unknown> = {
+    name,
+    get state() {
+      return state;
+    },
+    set state(v) {
+      state = v;
+    },
+    send,
+    sendRaw: (line) => sendLine(String(line)),
+    setup: (lines) => post({ t: "setup", lines: lines.map(String) }),
+    after: (ms, fn) => userTimer(ms, fn, false),
+    every: (ms, fn) => userTimer(ms, fn, true),
+    sleep,
+    waitFor,
+    now,
+    log,
+    get connected() {
+      return connected;
+    },
+  };
+
+  const toMessage = (m: HostMessage): Message => ({
+    line: m.line,
+    type: m.type,
+    fields: m.fields,
+    args: m.args,
+    isEcho: m.echo !== null,
+    echoOf: m.echo?.by,
+    connection: m.connection,
+  });
+
+  const dispatch = (m: HostMessage) => {
+    const message = toMessage(m);
+    for (const w of [...waiters]) {
+      if (!w.types.has(m.type)) continue;
+      let ok = true;
+      if (w.match instanceof RegExp) ok = w.match.test(m.line);
+      else if (w.match) {
+        try {
+          ok = w.match(message);
+        } catch (e) {
+          w.reject(e);
+          continue;
+        }
+      }
+      if (ok) w.resolve(message);
+    }
+    if (m.echo?.by === name && !def.options.ownEchoes) return;
+    let ctx: MessageContext | undefined;
+    for (const route of def.routes) {
+      let match: RegExpMatchArray | null = null;
+      if (route.kind === "type") {
+        if (!route.types.has(m.type)) continue;
+      } else if (route.kind === "hear") {
+        route.re.lastIndex = 0;
+        match = m.line.match(route.re);
+        if (!match) continue;
+      }
+      ctx ??= Object.assign(Object.create(base), message, { match: null }) as MessageContext;
+      const routeCtx = match ? Object.assign(Object.create(ctx), { match }) : ctx;
+      call(`handler for ${m.type}`, () => route.fn(routeCtx));
+    }
+  };
+
+  const runHooks = (where: string, hooks: readonly ((c: BotContext<unknown>) => unknown)[]) =>
+    hooks.map((h) => call(where, () => h(base))).filter((p) => p !== undefined);
+
+  const process = async (msg: HostToBot): Promise<void> => {
+    switch (msg.t) {
+      case "message":
+        hostNow = msg.now;
+        dispatch(msg);
+        post({ t: "ack", id: msg.id });
+        return;
+      case "fire": {
+        hostNow = msg.now;
+        const entry = timers.get(msg.timer);
+        if (entry) {
+          if (!entry.repeat) timers.delete(msg.timer);
+          call(entry.where, entry.fn);
+        }
+        post({ t: "ack", id: msg.id });
+        return;
+      }
+      case "start": {
+        hostNow = msg.now;
+        // Start hooks finish before any message is handled (e.g. loading the bot's data).
+        const pending = runHooks("onStart", def.hooks.start);
+        post({ t: "ack", id: msg.id });
+        await Promise.all(pending);
+        return;
+      }
+      case "connected":
+        hostNow = msg.now;
+        connected = true;
+        runHooks("onConnected", def.hooks.connected);
+        post({ t: "ack", id: msg.id });
+        return;
+      case "disconnected":
+        hostNow = msg.now;
+        connected = false;
+        runHooks("onDisconnected", def.hooks.disconnected);
+        post({ t: "ack", id: msg.id });
+        return;
+      case "ping":
+        post({ t: "ack", id: msg.id });
+        return;
+      case "stop": {
+        hostNow = msg.now;
+        await Promise.all(runHooks("onStop", def.hooks.stop));
+        post({ t: "stopped" });
+        return;
+      }
+      default:
+        return;
+    }
+  };
+
+  return {
+    handle(msg) {
+      if (msg.t === "sent") {
+        const p = pendingSends.get(msg.req);
+        if (!p) return;
+        pendingSends.delete(msg.req);
+        if (msg.ok) p.resolve({ status: msg.status });
+        else p.reject(new RefusedError(msg.refusal));
+        return;
+      }
+      if (msg.t === "ping") {
+        // Answered at once: a ping proves the event loop is free, whatever the chain holds.
+        post({ t: "ack", id: msg.id });
+        return;
+      }
+      chain = chain.then(() => process(msg));
+    },
+  };
+}
+
+function motionFields(o: MotionOptions | undefined): (string | number)[] {
+  if (!o) return [];
+  const all = [
+    o.part ?? "FULL",
+    o.repeat ?? "ONCE",
+    o.smooth ?? "ON",
+    o.reposition ?? "OFF",
+    o.priority ?? 0,
+  ];
+  // Trailing defaults are left out, so the line stays as short as MMDAgent-EX allows.
+  const given = [o.part, o.repeat, o.smooth, o.reposition, o.priority];
+  let last = -1;
+  given.forEach((v, i) => {
+    if (v !== undefined) last = i;
+  });
+  return all.slice(0, last + 1);
+}
+
+/** Refuses fields MMDAgent-EX would silently reshape, before the line leaves the bot. */
+function checkFields(type: string, fields: readonly (string | number)[]): RefusedError | undefined {
+  if (typeof type !== "string" || type === "" || /[|\r\n]/.test(type)) {
+    return new RefusedError({
+      code: "bad-type",
+      reason: `message type ${JSON.stringify(type)} is empty or contains "|", CR or LF`,
+      fix: 'pass the type alone, e.g. send("SYNTH_START", model, voice, text)',
+    });
+  }
+  for (let i = 0; i < fields.length; i++) {
+    const f = String(fields[i]);
+    if (f === "") {
+      return new RefusedError({
+        code: "empty-field",
+        reason: `field ${
+          i + 1
+        } of ${type} is empty; MMDAgent-EX drops empty fields and shifts the rest`,
+        fix: "give it a value (a single space for an empty text)",
+      });
+    }
+    if (/[|\r\n\0]/.test(f)) {
+      return new RefusedError({
+        code: "field-separator",
+        reason: `field ${i + 1} of ${type} contains "|", CR, LF or NUL, which would split the line`,
+        fix: 'remove or replace those characters (e.g. text.replace(/[|\\r\\n\\0]/g, " "))',
+      });
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,72 @@
+/**
+ * Entry point of a bot process (one process per bot, started by the host through the sandbox's
+ * launch plan). It loads only this file, the bot API and the author's module: no npm, no config.
+ *
+ * Why a process and not a Worker (measured on Deno 2.9.6): `Worker.terminate()` cannot stop a
+ * worker spinning in a synchronous loop and a worker has no heap cap, so a hostile or buggy bot
+ * could burn a core or take the whole runtime down. A process can be killed and capped.
+ *
+ * Sequence: `init` from the host → import the module → `ready` (or `load-error`) → messages.
+ */
+import { definitionOf } from "./define.ts";
+import { createEngine, reportOf } from "./engine.ts";
+import { hostMessages, post } from "./ipc.ts";
+
+/** Sends the bot's console output to stderr, which the host logs under the bot's name. */
+function redirectConsole(): void {
+  const toStderr = console.error.bind(console);
+  console.log = toStderr;
+  console.info = toStderr;
+  console.debug = toStderr;
+  console.dir = (item: unknown) => toStderr(Deno.inspect(item));
+  console.table = (data: unknown) => toStderr(Deno.inspect(data));
+}
+
+async function main(): Promise<void> {
+  redirectConsole();
+  // A forgotten promise rejection or a throw in a bot's own setTimeout is reported, not fatal.
+  globalThis.addEventListener("unhandledrejection", (e) => {
+    e.preventDefault();
+    post({ t: "error", where: "unhandled rejection", error: reportOf(e.reason) });
+  });
+  globalThis.addEventListener("error", (e) => {
+    e.preventDefault();
+    post({ t: "error", where: "uncaught exception", error: reportOf(e.error ?? e.message) });
+  });
+
+  const messages = hostMessages();
+  const first = await messages.next();
+  if (first.done || first.value.t !== "init") {
+    post({ t: "load-error", error: { name: "Error", message: "expected init from the host" } });
+    Deno.exit(1);
+  }
+  const init = first.value;
+  let def;
+  try {
+    const url = init.module.startsWith("file:") ? init.module : toFileUrl(init.module);
+    const mod = await import(url);
+    def = definitionOf(mod.default);
+    if (!def) {
+      throw new TypeError(
+        `${init.module} has no default export made with createBot(); ` +
+          `end the module with \`export default bot;\``,
+      );
+    }
+  } catch (e) {
+    post({ t: "load-error", error: reportOf(e) });
+    Deno.exit(1);
+  }
+  const types = new Set<string>();
+  for (const r of def.routes) if (r.kind === "type") { for (const t of r.types) types.add(t); }
+  const engine = createEngine(init.name, def, post, init.clock);
+  post({ t: "ready", types: [...types] });
+  for await (const msg of messages) engine.handle(msg);
+  // stdin closed: the host is gone or wants us gone.
+  Deno.exit(0);
+}
+
+function toFileUrl(path: string): string {
+  return "file://" + path.split("/").map(encodeURIComponent).join("/");
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,68 @@
+/**
+ * The IPC protocol between the host and one bot process: JSON lines on the child's stdin (host →
+ * bot) and stdout (bot → host). Plain types only, because the bot process loads no npm code; the
+ * host validates everything a bot sends with the zod schemas in `runtime/host/ipc_protocol.ts`.
+ *
+ * Every host message that runs bot code (`message`, `fire`, `start`, `connected`, `disconnected`,
+ * `ping`) carries an `id` the bot answers with `ack` once its handlers have returned or reached
+ * their first `await`. The host's watchdog kills a bot that leaves an id unanswered too long.
+ */
+import type { Refusal } from "../wire/types.ts";
+
+/** Echo mark of an incoming line: mmdbot sent it, and who did. */
+export interface EchoMark {
+  /** The bot that sent the line, or `operator` / another non-bot source. */
+  by: string;
+}
+
+/** Host → bot. */
+export type HostToBot =
+  | {
+    t: "init";
+    name: string;
+    /** Absolute path of the author's module. */
+    module: string;
+    /** `real`: `ctx.now()` reads the wall clock; `virtual`: the host time of the last event. */
+    clock: "real" | "virtual";
+  }
+  | {
+    t: "message";
+    id: number;
+    /** Host clock time of delivery (virtual in tests). */
+    now: number;
+    line: string;
+    type: string;
+    fields: string[];
+    /** Named arguments from the catalog; empty for unknown types. */
+    args: Record<string, string>;
+    echo: EchoMark | null;
+    connection: string;
+  }
+  | { t: "fire"; id: number; now: number; timer: number }
+  | { t: "start"; id: number; now: number }
+  | { t: "connected"; id: number; now: number; connection: string }
+  | { t: "disconnected"; id: number; now: number }
+  | { t: "ping"; id: number }
+  | { t: "stop"; now: number }
+  | { t: "sent"; req: number; ok: true; status: string }
+  | { t: "sent"; req: number; ok: false; refusal: Refusal };
+
+/** Where a load failure or handler error happened in the author's code. */
+export interface ErrorReport {
+  message: string;
+  name: string;
+  stack?: string;
+}
+
+/** Bot → host. */
+export type BotToHost =
+  | { t: "ready"; types: string[] }
+  | { t: "load-error"; error: ErrorReport }
+  | { t: "ack"; id: number }
+  | { t: "send"; req: number; line: string }
+  | { t: "setup"; lines: string[] }
+  | { t: "timer-set"; timer: number; ms: number; repeat: boolean }
+  | { t: "timer-clear"; timer: number }
+  | { t: "log"; level: "debug" | "info" | "warn" | "error"; msg: string }
+  | { t: "error"; where: string; error: ErrorReport }
+  | { t: "stopped" };

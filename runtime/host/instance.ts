@@ -1,0 +1,286 @@
+/**
+ * One running version of one bot: its process, its inbox, its timers on the host clock, its
+ * watchdog, and the translation between IPC messages and the host's services (outbound, setup).
+ * A reload starts a second instance beside the first and swaps only once the new one is ready.
+ */
+import type { Clock, TimerId } from "../clock/clock.ts";
+import type { Logger } from "../log/logger.ts";
+import type { BotSpec } from "../manifest/types.ts";
+import type { LaunchPlan } from "../sandbox/types.ts";
+import type { BotToHost, ErrorReport, HostToBot } from "../bot/protocol.ts";
+import type { Refusal } from "../wire/types.ts";
+import { createWatchdog } from "./budget.ts";
+import { formatBotError } from "./load_error.ts";
+import { createOutputLog } from "./output_log.ts";
+import { type BotProcess, spawnBot } from "./process.ts";
+
+/** Messages written to a bot and not yet acknowledged, at most. */
+export const INBOX_WINDOW = 32;
+/** Messages waiting in the host beyond the window; the oldest is dropped (and counted) past it. */
+export const INBOX_CAPACITY = 256;
+/** Timers one bot may have pending at once. */
+export const MAX_TIMERS = 10_000;
+/** How long a bot process may take to load before it counts as failed to load. */
+export const READY_TIMEOUT_MS = 30_000;
+
+/** Result of sending a line for a bot. */
+export type SendReply = { ok: true; status: string } | { ok: false; refusal: Refusal };
+
+/** What an instance needs from the host. */
+export interface InstanceDeps {
+  spec: BotSpec;
+  plan: LaunchPlan;
+  clock: Clock;
+  clockMode: "real" | "virtual";
+  log: Logger;
+  /** A fresh id for a message that runs bot code (ids are global, so one JSON serves all bots). */
+  nextId(): number;
+  /** Checks and sends a line for this bot. */
+  send(line: string): Promise<SendReply>;
+  /** The bot replaced its per-connection setup lines. */
+  setup(lines: string[]): void;
+  /** The process ended without being asked to (crash, OOM, watchdog kill). */
+  onExit(reason: string): void;
+  /** A handler error, already formatted with file:line. */
+  onError(text: string): void;
+}
+
+/** Outcome of loading. */
+export type LoadResult = { ok: true } | { ok: false; error: string };
+
+/** A running bot process with its bookkeeping. */
+export interface Instance {
+  readonly pid: number;
+  /** Resolves when the module loaded (`ready`) or failed to. */
+  readonly loaded: Promise<LoadResult>;
+  /** Queues an inbound message (already serialized with `id`). */
+  deliver(json: string, id: number): void;
+  /** Runs a lifecycle hook in the bot (`start`, `connected`, `disconnected`). */
+  lifecycle(kind: "start" | "connected" | "disconnected", connection?: string): void;
+  /** Asks the bot to run its stop hooks, then ends the process (bounded by the handler budget). */
+  stop(): Promise<void>;
+  /** Kills the process now. */
+  kill(reason: string): void;
+  /** Resolves when the process is gone. */
+  readonly exited: Promise<unknown>;
+  /** Counters for `status`. */
+  stats(): { dropped: number; errors: number; outstanding: number; timers: number };
+}
+
+/** Starts a bot process and returns its instance. */
+export function startInstance(d: InstanceDeps): Instance {
+  const { spec, clock } = d;
+  const watchdog = createWatchdog(spec.budgets.handlerMs);
+  const output = createOutputLog(d.log);
+  const timers = new Map<number, TimerId>();
+  const queue: { json: string; id: number }[] = [];
+  let inFlight = 0;
+  let dropped = 0;
+  let errors = 0;
+  let state: "loading" | "ready" | "stopping" | "gone" = "loading";
+  let killReason: string | undefined;
+  let intentional = false;
+  let resolveLoaded!: (r: LoadResult) => void;
+  const loaded = new Promise<LoadResult>((r) => (resolveLoaded = r));
+  let resolveStopped: (() => void) | undefined;
+  const recentOutput: string[] = [];
+
+  const write = (msg: HostToBot) => proc.write(JSON.stringify(msg));
+
+  const onMessage = (msg: BotToHost) => {
+    switch (msg.t) {
+      case "ready":
+        if (state !== "loading") return;
+        state = "ready";
+        resolveLoaded({ ok: true });
+        return;
+      case "load-error":
+        if (state !== "loading") return;
+        resolveLoaded({ ok: false, error: formatBotError(msg.error, spec.dir, spec.module) });
+        return;
+      case "ack":
+        watchdog.acked(msg.id);
+        // Only inbox messages count against the window; lifecycle ids simply vanish here.
+        if (inboxIds.delete(msg.id)) {
+          inFlight--;
+          pump();
+        }
+        return;
+      case "send":
+        d.send(msg.line).then((r) => {
+          write(
+            r.ok
+              ? { t: "sent", req: msg.req, ok: true, status: r.status }
+              : { t: "sent", req: msg.req, ok: false, refusal: r.refusal },
+          );
+        });
+        return;
+      case "setup":
+        d.setup(msg.lines);
+        return;
+      case "timer-set":
+        setTimer(msg.timer, msg.ms, msg.repeat);
+        return;
+      case "timer-clear": {
+        const id = timers.get(msg.timer);
+        if (id !== undefined) clock.clearTimeout(id);
+        timers.delete(msg.timer);
+        return;
+      }
+      case "log":
+        d.log[msg.level](msg.msg);
+        return;
+      case "error":
+        errors++;
+        d.onError(`${msg.where}: ${formatBotError(msg.error as ErrorReport, spec.dir)}`);
+        return;
+      case "stopped":
+        resolveStopped?.();
+        return;
+    }
+  };
+
+  // Inbox ids in flight, to tell their acks from lifecycle acks.
+  const inboxIds = new Set<number>();
+
+  const pump = () => {
+    while (inFlight < INBOX_WINDOW && queue.length > 0) {
+      const next = queue.shift()!;
+      inFlight++;
+      inboxIds.add(next.id);
+      watchdog.sent(next.id);
+      proc.write(next.json);
+    }
+  };
+
+  const setTimer = (timer: number, ms: number, repeat: boolean) => {
+    if (state === "gone") return;
+    const old = timers.get(timer);
+    if (old !== undefined) clock.clearTimeout(old);
+    if (old === undefined && timers.size >= MAX_TIMERS) {
+      d.log.warn(`more than ${MAX_TIMERS} timers pending; timer ignored`);
+      return;
+    }
+    const fire = () => {
+      if (state === "gone") return;
+      if (repeat) timers.set(timer, clock.setTimeout(fire, Math.max(1, ms)));
+      else timers.delete(timer);
+      const id = d.nextId();
+      watchdog.sent(id);
+      write({ t: "fire", id, now: clock.now(), timer });
+    };
+    timers.set(timer, clock.setTimeout(fire, repeat ? Math.max(1, ms) : ms));
+  };
+
+  const proc: BotProcess = spawnBot(d.plan, {
+    onMessage,
+    onOutput: (line) => {
+      recentOutput.push(line);
+      if (recentOutput.length > 20) recentOutput.shift();
+      output(line);
+    },
+  });
+  write({ t: "init", name: spec.name, module: spec.module, clock: d.clockMode });
+
+  // The watchdog runs on real time: budgets protect real CPU.
+  const tickMs = Math.min(500, Math.max(25, Math.floor(spec.budgets.handlerMs / 4)));
+  const pingAfter = Math.max(1000, spec.budgets.handlerMs * 2);
+  const readyBy = performance.now() + READY_TIMEOUT_MS;
+  const tick = setInterval(() => {
+    if (state === "loading" && performance.now() > readyBy) {
+      kill(`did not load within ${READY_TIMEOUT_MS} ms`);
+      return;
+    }
+    const stuck = watchdog.overdue();
+    if (stuck !== undefined) {
+      kill(`a handler ran for more than ${spec.budgets.handlerMs} ms (budgets.handler_ms)`);
+      return;
+    }
+    if (state === "ready" && watchdog.idleFor() > pingAfter) {
+      // A bot can spin in an async continuation with nothing outstanding: a ping catches it.
+      const id = d.nextId();
+      watchdog.sent(id);
+      write({ t: "ping", id });
+    }
+  }, tickMs);
+
+  const kill = (reason: string) => {
+    if (state === "gone") return;
+    killReason ??= reason;
+    proc.kill();
+  };
+
+  const exited = proc.exited.then((status) => {
+    state = "gone";
+    clearInterval(tick);
+    for (const id of timers.values()) clock.clearTimeout(id);
+    timers.clear();
+    resolveStopped?.();
+    const why = killReason ?? describeExit(status, recentOutput, spec.budgets.heapMb);
+    resolveLoaded({ ok: false, error: `${spec.name}: process ended while loading: ${why}` });
+    if (!intentional) d.onExit(why);
+    return status;
+  });
+
+  return {
+    pid: proc.pid,
+    loaded,
+    exited,
+    deliver(json, id) {
+      if (state === "gone" || state === "stopping") return;
+      if (queue.length >= INBOX_CAPACITY) {
+        queue.shift();
+        dropped++;
+        if (dropped === 1 || dropped % 100 === 0) {
+          d.log.warn(`inbox full: ${dropped} messages dropped so far (bot too slow)`);
+        }
+      }
+      queue.push({ json, id });
+      pump();
+    },
+    lifecycle(kind, connection) {
+      if (state === "gone" || state === "stopping") return;
+      const id = d.nextId();
+      watchdog.sent(id);
+      const now = clock.now();
+      if (kind === "connected") write({ t: kind, id, now, connection: connection ?? "" });
+      else write({ t: kind, id, now });
+    },
+    async stop() {
+      if (state === "gone") return;
+      intentional = true;
+      if (state === "ready") {
+        state = "stopping";
+        const stopped = new Promise<void>((r) => (resolveStopped = r));
+        write({ t: "stop", now: clock.now() });
+        let timer: number | undefined;
+        const budget = new Promise<void>((r) => {
+          timer = setTimeout(r, spec.budgets.handlerMs) as unknown as number;
+        });
+        await Promise.race([stopped, budget]);
+        clearTimeout(timer);
+      }
+      proc.kill();
+      await exited;
+    },
+    kill(reason) {
+      kill(reason);
+    },
+    stats: () => ({
+      dropped,
+      errors,
+      outstanding: watchdog.outstanding,
+      timers: timers.size,
+    }),
+  };
+}
+
+function describeExit(status: Deno.CommandStatus, output: string[], heapMb: number): string {
+  const text = output.join("\n");
+  if (/out of memory|heap limit|OOM/i.test(text)) {
+    return `out of memory (budgets.heap_mb is ${heapMb} MiB)`;
+  }
+  const how = status.signal ? `signal ${status.signal}` : `exit code ${status.code}`;
+  const last = output.at(-1);
+  return last ? `${how}; last output: ${last}` : how;
+}

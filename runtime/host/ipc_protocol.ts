@@ -1,0 +1,58 @@
+/**
+ * zod schemas of what a bot process may send the host. A bot process is untrusted: every line it
+ * writes on stdout is parsed here, and anything that is not a valid message is logged as the bot's
+ * output, never acted on. Sizes are bounded so a bot cannot make the host hold huge strings.
+ */
+import { z } from "zod";
+import type { BotToHost } from "../bot/protocol.ts";
+
+const MAX_TEXT = 64 * 1024;
+const text = z.string().max(MAX_TEXT);
+const int = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
+
+const errorReport = z.object({
+  name: z.string().max(200),
+  message: text,
+  stack: text.optional(),
+});
+
+/** One bot → host message. */
+export const botToHostSchema = z.discriminatedUnion("t", [
+  z.object({ t: z.literal("ready"), types: z.array(z.string().max(200)).max(1000) }),
+  z.object({ t: z.literal("load-error"), error: errorReport }),
+  z.object({ t: z.literal("ack"), id: int }),
+  z.object({ t: z.literal("send"), req: int, line: text }),
+  z.object({ t: z.literal("setup"), lines: z.array(text).max(200) }),
+  z.object({
+    t: z.literal("timer-set"),
+    timer: int,
+    ms: z.number().nonnegative().max(2 ** 31),
+    repeat: z.boolean(),
+  }),
+  z.object({ t: z.literal("timer-clear"), timer: int }),
+  z.object({ t: z.literal("log"), level: z.enum(["debug", "info", "warn", "error"]), msg: text }),
+  z.object({ t: z.literal("error"), where: z.string().max(200), error: errorReport }),
+  z.object({ t: z.literal("stopped") }),
+]);
+
+// The schema and the bot side's plain types must describe the same messages.
+type Parsed = z.infer<typeof botToHostSchema>;
+const _sameShape: [Parsed] extends [BotToHost] ? ([BotToHost] extends [Parsed] ? true : false)
+  : false = true;
+void _sameShape;
+
+/**
+ * Parses one stdout line of a bot process: a message, or undefined when the line is the bot's own
+ * output (or a forged, malformed message), which the caller logs instead.
+ */
+export function parseBotLine(line: string): BotToHost | undefined {
+  if (!line.startsWith("{")) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  const r = botToHostSchema.safeParse(raw);
+  return r.success ? r.data as BotToHost : undefined;
+}

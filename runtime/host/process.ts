@@ -1,0 +1,117 @@
+/**
+ * One bot process: spawned from the sandbox's {@link LaunchPlan} with piped stdin/stdout/stderr,
+ * in its own process group (so a kill reaches everything it started). JSON lines go in on stdin;
+ * stdout lines are IPC messages when they validate, otherwise the bot's output; stderr is output.
+ */
+import type { BotToHost } from "../bot/protocol.ts";
+import type { LaunchPlan } from "../sandbox/types.ts";
+import { parseBotLine } from "./ipc_protocol.ts";
+
+/** Callbacks of a running bot process. */
+export interface ProcessHandlers {
+  /** A validated message from the bot. */
+  onMessage(msg: BotToHost): void;
+  /** A line the bot printed (stderr, or non-IPC stdout). */
+  onOutput(line: string): void;
+}
+
+/** A spawned bot process. */
+export interface BotProcess {
+  readonly pid: number;
+  /** Writes one line (JSON text without LF); ignored after the process is gone. */
+  write(line: string): void;
+  /** Closes the bot's stdin: a healthy bot exits by itself. */
+  closeInput(): void;
+  /** Kills the whole process group with SIGKILL (idempotent). */
+  kill(): void;
+  /** Resolves when the process has exited and its pipes are drained. */
+  readonly exited: Promise<Deno.CommandStatus>;
+}
+
+const encoder = new TextEncoder();
+
+/** Longest stdout/stderr line kept; longer ones are cut (a bot cannot make the host buffer GBs). */
+export const MAX_PROCESS_LINE = 256 * 1024;
+
+/** Spawns a bot process. */
+export function spawnBot(plan: LaunchPlan, handlers: ProcessHandlers): BotProcess {
+  const child = new Deno.Command(plan.cmd, {
+    args: plan.args,
+    env: plan.env,
+    clearEnv: true,
+    cwd: plan.cwd,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    // setsid(): the bot leads its own process group, killed as one.
+    detached: true,
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  let alive = true;
+  let killed = false;
+
+  const readLines = async (stream: ReadableStream<Uint8Array>, onLine: (l: string) => void) => {
+    const decoder = new TextDecoder();
+    let buf = "";
+    try {
+      for await (const chunk of stream) {
+        buf += decoder.decode(chunk, { stream: true });
+        let nl: number;
+        while ((nl = buf.indexOf("\n")) !== -1) {
+          onLine(buf.slice(0, nl));
+          buf = buf.slice(nl + 1);
+        }
+        if (buf.length > MAX_PROCESS_LINE) {
+          onLine(buf.slice(0, MAX_PROCESS_LINE));
+          buf = "";
+        }
+      }
+    } catch {
+      // The pipe broke because the process died; the exit status tells the rest.
+    }
+    if (buf !== "") onLine(buf);
+  };
+
+  const stdoutDone = readLines(child.stdout, (line) => {
+    const msg = parseBotLine(line);
+    if (msg) handlers.onMessage(msg);
+    else if (line.trim() !== "") handlers.onOutput(line);
+  });
+  const stderrDone = readLines(child.stderr, (line) => {
+    if (line.trim() !== "") handlers.onOutput(line);
+  });
+
+  const exited = (async () => {
+    const status = await child.status;
+    alive = false;
+    await Promise.all([stdoutDone, stderrDone]);
+    await writer.close().catch(() => {});
+    return status;
+  })();
+
+  return {
+    pid: child.pid,
+    write(line) {
+      if (!alive) return;
+      writer.write(encoder.encode(line + "\n")).catch(() => {});
+    },
+    closeInput() {
+      writer.close().catch(() => {});
+    },
+    kill() {
+      if (!alive || killed) return;
+      killed = true;
+      try {
+        Deno.kill(-child.pid, "SIGKILL");
+      } catch {
+        // No group (already gone): fall back to the process itself.
+      }
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Already exited.
+      }
+    },
+    exited,
+  };
+}

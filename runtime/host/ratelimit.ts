@@ -1,0 +1,67 @@
+/**
+ * Per-bot output rate limit (token bucket), the brake on feedback loops: a bot answering its own
+ * echoes, or two bots answering each other, would otherwise flood MMDAgent-EX. Runs on the host's
+ * clock so the test kit sees the same limits on virtual time.
+ */
+import type { Clock } from "../clock/clock.ts";
+import type { Logger } from "../log/logger.ts";
+import type { Refusal } from "../wire/types.ts";
+
+/** A token bucket for one bot. */
+export interface RateLimiter {
+  /** Takes one token; returns a refusal when the bucket is empty. */
+  take(): Refusal | undefined;
+  /** Lines refused so far. */
+  readonly refused: number;
+}
+
+/**
+ * Creates a bucket of `burst` tokens refilled at `perSecond`. Logs once when it trips and once when
+ * the bot is back under the limit, with the count refused in between.
+ */
+export function createRateLimiter(
+  bot: string,
+  perSecond: number,
+  burst: number,
+  clock: Clock,
+  log: Logger,
+): RateLimiter {
+  let tokens = burst;
+  let last = clock.now();
+  let refused = 0;
+  let trippedCount = 0;
+  const refusal: Refusal = {
+    code: "rate-limit",
+    reason: `bot ${bot} sends more than ${perSecond} lines/s (burst ${burst})`,
+    fix: "send less often, or raise budgets.messages_per_second / burst in bots/bots.yaml " +
+      "(a bot answering its own echoes loops: check ctx.isEcho)",
+  };
+  return {
+    take() {
+      const now = clock.now();
+      tokens = Math.min(burst, tokens + ((now - last) / 1000) * perSecond);
+      last = now;
+      if (tokens >= 1) {
+        tokens -= 1;
+        if (trippedCount > 0) {
+          log.info(`rate limit released: ${trippedCount} lines were refused`, { bot });
+          trippedCount = 0;
+        }
+        return undefined;
+      }
+      if (trippedCount === 0) {
+        log.warn(
+          `rate limit tripped: more than ${perSecond} lines/s (burst ${burst}); refusing its ` +
+            `lines until it slows down`,
+          { bot },
+        );
+      }
+      trippedCount++;
+      refused++;
+      return refusal;
+    },
+    get refused() {
+      return refused;
+    },
+  };
+}

@@ -1,0 +1,88 @@
+/**
+ * Test helpers for the bot host: a manifest of fixture bots, the sandbox's real launcher (OS level
+ * when bubblewrap works here, else the deno level), and a sink that records what reached the wire.
+ */
+import type { BotSpec, Manifest } from "../../runtime/manifest/types.ts";
+import { buildLaunch } from "../../runtime/sandbox/launch.ts";
+import { type DetectedSandbox, detectSandbox } from "../../runtime/sandbox/detect.ts";
+import type { LaunchPlan, LaunchSpec } from "../../runtime/sandbox/types.ts";
+import type { SendOutcome } from "../../runtime/transport/types.ts";
+import type { WireUnit } from "../../runtime/wire/types.ts";
+import type { GuardContext } from "../../runtime/wire/guard.ts";
+
+/** Absolute path of tests/host/fixtures/. */
+export const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
+
+let detected: Promise<DetectedSandbox> | undefined;
+
+/** The sandbox launcher as `start` builds it (detection runs once per test process). */
+export async function launcher(): Promise<(spec: LaunchSpec) => LaunchPlan> {
+  detected ??= detectSandbox();
+  const d = await detected;
+  return (spec) => buildLaunch(spec, d);
+}
+
+/** A bot spec with test-friendly defaults; `dir` is the bot's folder. */
+export function botSpec(name: string, dir: string, over: Partial<BotSpec> = {}): BotSpec {
+  return {
+    name,
+    dir,
+    module: `${dir}/bot.ts`,
+    permissions: { read: false, write: false, net: false, env: false, run: false, npm: [] },
+    allow: [],
+    receive: ["*"],
+    budgets: { handlerMs: 2000, heapMb: 64, messagesPerSecond: 50, burst: 50 },
+    restart: { initialBackoffMs: 100, maxBackoffMs: 2000, maxFailures: 5, windowMs: 60_000 },
+    isolation: "any",
+    origin: { file: "test", line: 1 },
+    ...over,
+  };
+}
+
+/** A manifest of fixture bots by folder name under tests/host/fixtures/. */
+export function fixtureManifest(...bots: (string | BotSpec)[]): Manifest {
+  return {
+    file: FIXTURES + "bots.yaml",
+    bots: bots.map((b) => typeof b === "string" ? botSpec(b, FIXTURES + b) : b),
+  };
+}
+
+/** Guard context of a plain socket connection. */
+export const guardContext: GuardContext = { commands: { hasStartupFst: false } };
+
+/** A sink that records every unit with its source and lets a test wait for lines. */
+export function recordingSink() {
+  const lines: { text: string; source: string }[] = [];
+  const waiters: { pred: (t: string) => boolean; resolve: (t: string) => void }[] = [];
+  const sink = (unit: WireUnit, source: string): Promise<SendOutcome> => {
+    lines.push({ text: unit.text, source });
+    for (const w of [...waiters]) {
+      if (w.pred(unit.text)) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(unit.text);
+      }
+    }
+    return Promise.resolve({ status: "written", connection: "test" });
+  };
+  /** Resolves with the first line (already sent or later) matching; rejects after `ms`. */
+  const waitLine = (pred: RegExp | ((t: string) => boolean), ms = 15_000): Promise<string> => {
+    const test = pred instanceof RegExp ? (t: string) => pred.test(t) : pred;
+    const seen = lines.find((l) => test(l.text));
+    if (seen) return Promise.resolve(seen.text);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.splice(waiters.indexOf(w), 1);
+        reject(new Error(`no line matching ${pred} within ${ms} ms; got ${JSON.stringify(lines)}`));
+      }, ms);
+      const w = {
+        pred: test,
+        resolve: (t: string) => {
+          clearTimeout(timer);
+          resolve(t);
+        },
+      };
+      waiters.push(w);
+    });
+  };
+  return { sink, lines, waitLine };
+}
