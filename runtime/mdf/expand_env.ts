@@ -43,6 +43,8 @@ export const processEnv: EnvLookup = (name) => {
  * ```
  */
 export function expandEnv(text: string, env: EnvLookup): ExpandResult {
+  const cycle = findCycle(text, env);
+  if (cycle) return { ok: false, reason: "self-reference", name: cycle, names: [cycle] };
   let buf = text;
   const names: string[] = [];
   const seen = new Set<string>([text]);
@@ -67,4 +69,33 @@ export function expandEnv(text: string, env: EnvLookup): ExpandResult {
     }
     seen.add(buf);
   }
+}
+
+/** Names referenced as `%ENV{NAME}` in a text (only terminated ones). */
+function referencedNames(text: string): string[] {
+  return [...text.matchAll(/%ENV\{([^}]*)\}/g)].map((m) => m[1]);
+}
+
+/**
+ * A variable whose value refers back to itself (directly or through others). MMDAgent-EX then
+ * either spins forever or, when the text grows, gives up with "too long"; both are a mistake.
+ */
+function findCycle(text: string, env: EnvLookup): string | undefined {
+  const done = new Set<string>();
+  const visit = (name: string, path: string[]): string | undefined => {
+    if (path.includes(name)) return name;
+    if (done.has(name)) return undefined;
+    const value = env(name);
+    for (const next of value === undefined ? [] : referencedNames(value)) {
+      const found = visit(next, [...path, name]);
+      if (found) return found;
+    }
+    done.add(name);
+    return undefined;
+  };
+  for (const name of referencedNames(text)) {
+    const found = visit(name, []);
+    if (found) return found;
+  }
+  return undefined;
 }

@@ -184,8 +184,9 @@ function envError(
       return new MdfError(
         "env-self-reference",
         at,
-        `environment variable ${name ?? "?"} expands to text that contains \`%ENV{\` again, ` +
-          "in a loop: MMDAgent-EX would hang at start-up",
+        `environment variable ${name ?? "?"} refers back to itself through \`%ENV{…}\`: ` +
+          "MMDAgent-EX expands it in a loop (it hangs at start-up, or rejects the file once the " +
+          "text grows past 2048 bytes)",
         `give ${name ?? "the variable"} a value without \`%ENV{…}\` in it`,
       );
     case "too-long":
