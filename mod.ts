@@ -46,3 +46,4 @@ export {
 } from "./runtime/bot/define.ts";
 export { type Refusal, RefusedError } from "./runtime/wire/types.ts";
 export type * from "./runtime/catalog/messages.gen.ts";
+export type { EventView } from "./runtime/catalog/events.ts";

@@ -2,12 +2,15 @@
  * The bot authoring API: a builder that records handlers, and the types of the contexts they get.
  * Loaded inside the bot process, so it imports nothing from npm and only types from the catalog.
  */
-import type { CommandArgsMap, EventArgsMap, MessageName } from "../catalog/messages.gen.ts";
+import type { EventView } from "../catalog/events.ts";
+import type { MessageName } from "../catalog/messages.gen.ts";
 
-/** Named arguments of message type `T`, from the catalog; a string map for custom messages. */
-export type ArgsOf<T extends string> = T extends keyof EventArgsMap ? EventArgsMap[T]
-  : T extends keyof CommandArgsMap ? CommandArgsMap[T]
-  : Record<string, string>;
+/**
+ * Named arguments of message type `T`, named by the catalog (e.g. `result` of
+ * `RECOG_EVENT_STOP`). A field MMDAgent-EX left out is `undefined`; fields past the catalog's are
+ * in `rest`. Custom messages have only `rest`.
+ */
+export type ArgsOf<T extends string> = EventView<T>;
 
 /** A message type: a catalog name (autocompleted) or any custom type such as `MESSAGE`. */
 export type MessageType = MessageName | (string & Record<never, never>);

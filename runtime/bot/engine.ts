@@ -234,7 +234,7 @@ export function createEngine(
     line: m.line,
     type: m.type,
     fields: m.fields,
-    args: m.args,
+    args: m.args as Message["args"],
     isEcho: m.echo !== null,
     echoOf: m.echo?.by,
     connection: m.connection,

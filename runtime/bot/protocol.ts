@@ -33,8 +33,8 @@ export type HostToBot =
     line: string;
     type: string;
     fields: string[];
-    /** Named arguments from the catalog; empty for unknown types. */
-    args: Record<string, string>;
+    /** Named arguments from the catalog (`catalog/events.ts` view, with `rest`). */
+    args: Record<string, unknown>;
     echo: EchoMark | null;
     connection: string;
   }

@@ -10,6 +10,7 @@
  */
 import { type Clock, realClock } from "../clock/clock.ts";
 import type { Logger } from "../log/logger.ts";
+import { eventArgs } from "../catalog/events.ts";
 import type { BotSpec, Manifest } from "../manifest/types.ts";
 import type { IsolationLevel, LaunchPlan, LaunchSpec } from "../sandbox/types.ts";
 import type { GuardContext } from "../wire/guard.ts";
@@ -17,7 +18,6 @@ import { parseInbound } from "../wire/parse.ts";
 import type { InboundLine, WireUnit } from "../wire/types.ts";
 import { createEchoTracker } from "./echo.ts";
 import { type Instance, startInstance } from "./instance.ts";
-import { namedArgs } from "./named_args.ts";
 import { createOutbound, type Sender, type SendReply, type Sink } from "./outbound.ts";
 import { createRateLimiter, type RateLimiter } from "./ratelimit.ts";
 import { type BotWatcher, watchBots } from "./reload.ts";
@@ -128,6 +128,7 @@ export const BOT_API_PATHS: readonly string[] = [
   ROOT + "runtime/bot/",
   ROOT + "runtime/wire/types.ts",
   ROOT + "runtime/catalog/messages.gen.ts",
+  ROOT + "runtime/catalog/events.ts",
 ];
 
 /** The launch spec of one bot. */
@@ -382,7 +383,7 @@ export function createHost(options: HostOptions): Host {
         line: text,
         type: msg.type,
         fields: msg.fields,
-        args: namedArgs(msg.type, msg.fields),
+        args: eventArgs(msg.type, msg.fields),
         echo: by === undefined ? null : { by },
         connection: meta.connection ?? connection ?? "",
       });
