@@ -436,8 +436,11 @@ export function createLink(source: ConnSource, options: LinkOptions): LinkWithEx
       for (const item of queue.drain()) {
         item.settle?.({ status: "dropped", reason: `link closed (${why}) before it was written` });
       }
-      if (source.kind === "listen") await source.listener.close();
+      // Stop accepting first, but release live connections without waiting for that: an HTTP
+      // server's close completes only once its connections are gone.
+      const stopping = source.kind === "listen" ? source.listener.close() : Promise.resolve();
       await Promise.all(live.map((c) => c.close().catch(() => {})));
+      await stopping;
       await Promise.all(readers.values());
       await loop;
       current = undefined;

@@ -105,10 +105,15 @@ export async function listenWs(opts: WsListenOptions): Promise<Listener> {
     port,
     connections: () => conns,
     close() {
-      stopped ??= new Promise<void>((resolve) => {
+      stopped ??= (async () => {
         conns.close();
-        http.close(() => resolve());
-      });
+        const done = new Promise<void>((resolve) => http.close(() => resolve()));
+        // A half-finished handshake must not keep the port: give it a moment, then cut it.
+        if (!(await within(done, CLOSE_DRAIN_MS))) {
+          (http as { closeAllConnections?: () => void }).closeAllConnections?.();
+          await within(done, CLOSE_DRAIN_MS);
+        }
+      })();
       return stopped;
     },
   };

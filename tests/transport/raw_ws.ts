@@ -29,8 +29,14 @@ export interface RawWsClient {
 const enc = new TextEncoder();
 
 /** Connects and upgrades with the headers MMDAgent-EX sends (reference 7.3). */
-export async function rawWsConnect(port: number, path = "/chat"): Promise<RawWsClient> {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+export async function rawWsConnect(
+  port: number,
+  path = "/chat",
+  tls?: { caCerts: string[] },
+): Promise<RawWsClient> {
+  const conn: Deno.Conn = tls
+    ? await Deno.connectTls({ hostname: "localhost", port, caCerts: tls.caCerts })
+    : await Deno.connect({ hostname: "127.0.0.1", port });
   const key = btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))));
   const req = `GET ${path} HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
     `Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: ${key}\r\nX-App-Type: MMDAgent\r\n` +
