@@ -95,11 +95,16 @@ export function buildCheckReport(parts: {
     findings: [],
   };
   const sections = parts.sections ?? [];
+  // System file first, then the content file, then anything else (e.g. a manifest).
   const fileOrder = [parts.systemMdf, parts.mdf];
+  const rank = (file: string) => {
+    const i = fileOrder.indexOf(file);
+    return i < 0 ? fileOrder.length : i;
+  };
   const findings = [...a.findings, ...sections.flatMap((s) => s.findings)]
     .map((f, i) => ({ f, i }))
     .sort((x, y) =>
-      (fileOrder.indexOf(x.f.file) - fileOrder.indexOf(y.f.file)) ||
+      (rank(x.f.file) - rank(y.f.file)) ||
       (x.f.line - y.f.line) || (x.i - y.i)
     )
     .map((x) => x.f);

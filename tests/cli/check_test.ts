@@ -169,6 +169,16 @@ Deno.test("the report takes extra sections (e.g. bots) whose errors fail the che
   });
   equal(report.ok, false);
   deepEqual(report.counts, { error: 1, warning: 0, info: 0 });
+  const mixed = buildCheckReport({
+    mdf: "a.mdf",
+    analysis: {
+      plan: { mode: "none", reason: "x" },
+      anyScript: [],
+      findings: [{ severity: "info", file: "a.mdf", line: 9, code: "y", message: "m", fix: "" }],
+    },
+    sections: report.sections,
+  });
+  deepEqual(mixed.findings.map((f) => f.file), ["a.mdf", "bots/bots.yaml"], "the .mdf comes first");
   const text = formatCheckReport(report);
   ok(text.includes("Bots:\n  greeter: ok"));
   ok(text.includes("bots/bots.yaml:4: error: bad (fix: fix it)"));
