@@ -230,10 +230,14 @@ export class Emulator {
     if (this.#status !== "running") return [];
     this.#resetIdle(conn);
     const events = this.parser.read(chunk, conn);
-    for (const ev of events) {
-      if (this.#status !== "running") break;
-      this.#handleParserEvent(ev);
-    }
+    // Every message of one read is queued before any of them is processed, as Plugin_Remote's
+    // extUpdate injects its whole queue at once: echoes of a batch come before their events.
+    this.#batch(() => {
+      for (const ev of events) {
+        if (this.#status !== "running") break;
+        this.#handleParserEvent(ev);
+      }
+    });
     if (this.parser.state !== "ok" && this.#status === "running") {
       this.#die(this.parser.state === "hung" ? "hang" : "crash");
     }
@@ -331,9 +335,15 @@ export class Emulator {
   #issue(type: string, args: string | null): void {
     if (this.#status !== "running") return;
     this.#queue.push({ type, args, fields: splitFields(args) });
-    if (this.#draining) return;
+    if (!this.#draining) this.#batch(() => {});
+  }
+
+  /** Runs `fn` with draining held, then processes the queue in FIFO order. */
+  #batch(fn: () => void): void {
+    if (this.#draining) return fn();
     this.#draining = true;
     try {
+      fn();
       while (this.#queue.length > 0 && this.#status === "running") {
         this.#process(this.#queue.shift()!);
       }
@@ -364,7 +374,7 @@ export class Emulator {
   #later(ms: number, fn: () => void): TimerId {
     const id = this.clock.setTimeout(() => {
       this.#timers.delete(id);
-      if (this.#status === "running") fn();
+      if (this.#status === "running") this.#batch(fn);
     }, ms);
     this.#timers.add(id);
     return id;

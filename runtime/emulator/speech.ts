@@ -5,7 +5,8 @@
  * synthesiser threads of Open_JTalk / Flite+hts_engine emit `SYNTH_EVENT_START|model`, issue
  * `LIPSYNC_START|model|<phonemes>` as a command (which the core answers with LIPSYNC events when the
  * model exists), and emit `SYNTH_EVENT_STOP|model` when the audio ends. The audio length is
- * modelled as {@link synthDurationMs}: 0.3 s plus 0.12 s per character of text.
+ * modelled as {@link synthDurationMs}: 0.7 s plus 0.12 s per character of text (the lip-sync
+ * of 0.12 s per character, plus the frame-loop lag of its LIPSYNC_EVENT_STOP, plus 0.12 s).
  *
  * Sound: `SOUND_EVENT_START` +0.15 s, and never a `SOUND_EVENT_STOP` by itself (observed: the forked
  * player hangs). `SPEAK_START` always reports playback, and its natural end gives
@@ -25,9 +26,9 @@ export const SPEECH_DELAYS = {
   speakTail: 100,
 };
 
-/** Synthesised speech length for a text: 300 ms + 120 ms per character (documented model). */
+/** Synthesised speech length for a text: 700 ms + 120 ms per character (documented model). */
 export function synthDurationMs(text: string): number {
-  return 300 + 120 * [...text].length;
+  return 700 + 120 * [...text].length;
 }
 
 /** A lip-sync sequence for a text: one vowel per character, 120 ms each (capped at 200 pairs). */
