@@ -4,8 +4,9 @@
  */
 import { createProgram, type RegisterCommand } from "./program.ts";
 import { register as check } from "./check.ts";
+import { register as emulate } from "./emulate.ts";
 
-const commands: RegisterCommand[] = [check];
+const commands: RegisterCommand[] = [check, emulate];
 
 if (import.meta.main) {
   const program = createProgram();
