@@ -67,6 +67,8 @@ export async function listenWs(opts: WsListenOptions): Promise<Listener> {
           : "check Plugin_Remote_Websocket_Directory",
       });
     }
+    // Lets a half-open socket (MMDAgent-EX gone without FIN) fail eventually instead of lingering.
+    (socket as { setKeepAlive?: (on: boolean) => void }).setKeepAlive?.(true);
     wss.handleUpgrade(req, socket, head, (ws) => {
       const remote = `${req.socket.remoteAddress ?? "?"}:${req.socket.remotePort ?? 0}`;
       const info: Record<string, string> = { path, tls: opts.tls ? "yes" : "no" };

@@ -4,6 +4,8 @@
  */
 import { assert, assertEquals } from "./assert.ts";
 import { openLink } from "../../runtime/transport/open.ts";
+import { createLink } from "../../runtime/transport/link.ts";
+import { listenTcp } from "../../runtime/transport/tcp_server.ts";
 import {
   bytes,
   closeLikeMmdagent,
@@ -147,4 +149,55 @@ Deno.test("tcp-server: close() flushes accepted lines, then every open connectio
   // The port is released.
   const again = Deno.listen({ hostname: "127.0.0.1", port });
   again.close();
+});
+
+Deno.test("tcp-server: setSetup while connected sends only the new units, once, and replays the whole list on reconnect", async () => {
+  const { link, port } = await serverLink();
+  const ev = new EventReader(link.events());
+  let conn = await dial(port);
+  await ev.state("connected");
+  link.setSetup([unit("__AV_START")]);
+  link.setSetup([unit("__AV_START"), unit("__AV_SETMODEL,0")]);
+  await link.send(unit("AFTER|1"));
+  let reader = new LineReader(conn);
+  assertEquals(await reader.lines(3), ["__AV_START", "__AV_SETMODEL,0", "AFTER|1"]);
+  conn.close();
+  await ev.state("listening");
+  conn = await dial(port);
+  reader = new LineReader(conn);
+  assertEquals(await reader.lines(2), ["__AV_START", "__AV_SETMODEL,0"]);
+  await closeLikeMmdagent(link, conn);
+});
+
+Deno.test("tcp-server: a port already in use is refused with the address and the likely cause", async () => {
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  let msg = "";
+  try {
+    await openLink({ mode: "tcp-server", bind: "127.0.0.1", port: taken.addr.port, retryCount: 0 });
+  } catch (e) {
+    msg = String(e);
+  }
+  taken.close();
+  assert(msg.includes(`127.0.0.1:${taken.addr.port}`) && msg.includes("already listens"), msg);
+});
+
+Deno.test("link: a consumer that falls behind loses the oldest lines (counted), never the state events, and reading goes on", async () => {
+  const listener = listenTcp("127.0.0.1", 0);
+  const link = createLink({ kind: "listen", listener }, { describe: "test", eventBuffer: 10 });
+  const conn = await dial(listener.port);
+  await writeAll(conn, bytes(Array.from({ length: 30 }, (_, i) => `L|${i}\n`).join("")));
+  // Wait (bounded) until the link has read everything, without consuming events.
+  for (let i = 0; i < 200 && link.stats().linesIn < 30; i++) await pause(10);
+  assertEquals(link.stats().linesIn, 30);
+  const ev = new EventReader(link.events());
+  await ev.state("connected");
+  const lines = ev.seen.filter((e) => e.kind === "line");
+  const states = ev.seen.filter((e) => e.kind === "state").map((e) =>
+    e.kind === "state" && e.state
+  );
+  assertEquals(states, ["listening", "connected"]);
+  const rest = await ev.lines(10 - 2 - lines.length);
+  assertEquals(rest.at(-1), "L|29");
+  assertEquals(link.stats().eventsDropped, 30 - (lines.length + rest.length));
+  await closeLikeMmdagent(link, conn);
 });
