@@ -40,6 +40,7 @@ export {
   type MotionOptions,
   type Send,
   type SendResult,
+  type SpeakOptions,
   TimeoutError,
   type Timer,
   type WaitOptions,

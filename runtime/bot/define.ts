@@ -55,6 +55,12 @@ export interface WaitOptions<T extends string> {
   signal?: AbortSignal;
 }
 
+/** Options of `ctx.speak`. */
+export interface SpeakOptions {
+  /** How long to wait for the end of speech (default 5 s plus 150 ms per character, at most 60 s). */
+  timeoutMs?: number;
+}
+
 /** A bot's logger; lines go to the runtime's log prefixed with the bot's name. */
 export interface BotLogger {
   /** Detail for debugging. */
@@ -152,6 +158,15 @@ export interface BotContext<S = Record<string, unknown>> {
     type: T | readonly T[],
     options?: WaitOptions<T>,
   ): Promise<Message<T>>;
+  /**
+   * Speaks `text` with `SYNTH_START` and waits for that model's `SYNTH_EVENT_STOP`. Resolves `true`
+   * when the speech ended and `false` when no end came in time (MMDAgent-EX without an installed
+   * voice never sends one); rejects with a `RefusedError` when the line was refused.
+   *
+   * @example
+   * if (!(await ctx.speak("mei", "mei_voice_normal", "Hello!"))) ctx.log.warn("no voice?");
+   */
+  speak(model: string, voice: string, text: string, options?: SpeakOptions): Promise<boolean>;
   /** Host time in milliseconds (virtual in tests). */
   now(): number;
   /** The bot's logger. */

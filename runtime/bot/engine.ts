@@ -18,6 +18,7 @@ import {
   type MotionOptions,
   type Send,
   type SendResult,
+  type SpeakOptions,
   TimeoutError,
   type Timer,
   type WaitOptions,
@@ -200,6 +201,36 @@ export function createEngine(
       waiters.push(waiter);
     });
 
+  const speak = async (
+    model: string,
+    voice: string,
+    text: string,
+    options: SpeakOptions = {},
+  ): Promise<boolean> => {
+    const ms = options.timeoutMs ?? Math.min(60_000, 5_000 + 150 * String(text).length);
+    const cancel = new AbortController();
+    // Registered before sending, so an end of speech that comes fast cannot slip past.
+    const done = waitFor("SYNTH_EVENT_STOP", {
+      match: (m) => m.fields[0] === model,
+      timeoutMs: ms,
+      signal: cancel.signal,
+    });
+    try {
+      await send.synthStart(model, voice, text);
+    } catch (e) {
+      cancel.abort();
+      done.catch(() => {});
+      throw e;
+    }
+    try {
+      await done;
+      return true;
+    } catch (e) {
+      if (e instanceof TimeoutError) return false;
+      throw e;
+    }
+  };
+
   const log: BotLogger = {
     debug: (msg) => post({ t: "log", level: "debug", msg: String(msg) }),
     info: (msg) => post({ t: "log", level: "info", msg: String(msg) }),
@@ -223,6 +254,7 @@ export function createEngine(
     every: (ms, fn) => userTimer(ms, fn, true),
     sleep,
     waitFor,
+    speak,
     now,
     log,
     get connected() {

@@ -4,6 +4,12 @@
  * when the new one fails to load, and never touches the MMDAgent-EX connection.
  */
 
+/**
+ * Files whose change reloads a bot: code and configuration. Data a bot writes into its own folder
+ * (e.g. `notes.txt`) must not restart it.
+ */
+export const RELOAD_EXTENSIONS = /\.(ts|tsx|mts|js|mjs|jsx|json|jsonc|yaml|yml)$/;
+
 /** Quiet time after the last change before a reload. */
 export const RELOAD_DEBOUNCE_MS = 150;
 
@@ -28,6 +34,7 @@ export function watchBots(
       for await (const event of watcher) {
         if (event.kind === "access" || event.kind === "other") continue;
         for (const path of event.paths) {
+          if (!RELOAD_EXTENSIONS.test(path)) continue;
           const bot = dirs.find((b) => path.startsWith(b.prefix) || path === b.dir);
           if (!bot) continue;
           clearTimeout(pending.get(bot.name));
