@@ -56,7 +56,8 @@ function safeCwd(): string {
 export function formatBotError(report: ErrorReport, dir: string, module?: string): string {
   const loc = locateError(report, dir);
   const firstLine = report.message.split("\n")[0].replace(/\s+at file:\/\/\S+$/, "");
-  const what = report.name && !firstLine.startsWith(report.name)
+  // Deno reports a parse failure as a TypeError whose message starts with "SyntaxError: ".
+  const what = report.name && !/^\w*Error: /.test(firstLine)
     ? `${report.name}: ${firstLine}`
     : firstLine;
   if (loc) return `${displayPath(loc.file)}:${loc.line}:${loc.col}: ${what}`;
