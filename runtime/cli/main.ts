@@ -5,8 +5,13 @@
 import { createProgram, type RegisterCommand } from "./program.ts";
 import { register as check } from "./check.ts";
 import { register as emulate } from "./emulate.ts";
+import { register as send } from "./send.ts";
+import { register as listen } from "./listen.ts";
+import { register as status } from "./status.ts";
+import { register as reload } from "./reload.ts";
+import { register as stop } from "./stop.ts";
 
-const commands: RegisterCommand[] = [check, emulate];
+const commands: RegisterCommand[] = [check, emulate, send, listen, status, reload, stop];
 
 if (import.meta.main) {
   const program = createProgram();

@@ -89,6 +89,16 @@ export async function findRuntime(
   options: FindOptions = {},
 ): Promise<ControlClient | undefined> {
   const paths = await endpointFor(mdfPath, { dir: options.dir });
+  return await attachEndpoint(paths, options);
+}
+
+/**
+ * Connects to the runtime at `paths`; undefined when none runs there (a stale socket is removed).
+ */
+export async function attachEndpoint(
+  paths: EndpointPaths,
+  options: Pick<FindOptions, "helloTimeoutMs"> = {},
+): Promise<ControlClient | undefined> {
   const found = await probeEndpoint(paths);
   if (found.state === "absent") return undefined;
   if (found.state === "stale") {

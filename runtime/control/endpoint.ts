@@ -267,3 +267,22 @@ export async function removeEndpoint(paths: EndpointPaths): Promise<void> {
     });
   }
 }
+
+/** Every endpoint in the runtime directory (live or stale), for `status --all`. */
+export async function listEndpoints(options: { dir?: string } = {}): Promise<EndpointPaths[]> {
+  const dir = await runtimeDir(options.dir);
+  const found: EndpointPaths[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    if (!e.name.endsWith(".sock")) continue;
+    const name = e.name.slice(0, -".sock".length);
+    const paths: EndpointPaths = {
+      dir,
+      name,
+      socket: join(dir, e.name),
+      info: join(dir, `${name}.json`),
+    };
+    const info = await readDiscovery(paths);
+    found.push({ ...paths, mdf: info?.mdf });
+  }
+  return found.sort((a, b) => a.name.localeCompare(b.name));
+}

@@ -61,3 +61,30 @@ export async function writeAll(w: { write(p: Uint8Array): Promise<number> }, byt
   let off = 0;
   while (off < bytes.length) off += await w.write(bytes.subarray(off));
 }
+
+/**
+ * Reads text lines (e.g. messages typed or piped on stdin): LF removed, one trailing CR removed
+ * (a file saved on Windows), bytes decoded as UTF-8. A line that is not valid UTF-8 or longer than
+ * `maxBytes` comes out as an `Error` for the caller to report, so one bad line does not end input.
+ *
+ * @example
+ * for await (const l of textLines(Deno.stdin.readable)) if (typeof l === "string") send(l);
+ */
+export async function* textLines(
+  stream: ReadableStream<Uint8Array>,
+  maxBytes = 64 * 1024,
+): AsyncGenerator<string | Error> {
+  const strict = new TextDecoder("utf-8", { fatal: true });
+  for await (const l of readLines(stream, maxBytes)) {
+    if (!l.ok) {
+      yield new Error(`input line of ${l.tooLong} bytes is over the ${maxBytes}-byte limit`);
+      continue;
+    }
+    const bytes = l.bytes.at(-1) === 0x0d ? l.bytes.subarray(0, -1) : l.bytes;
+    try {
+      yield strict.decode(bytes);
+    } catch {
+      yield new Error("input line is not valid UTF-8");
+    }
+  }
+}

@@ -1,0 +1,195 @@
+/**
+ * The CLI's own connection to MMDAgent-EX, for `send` and `listen` when no runtime is running for
+ * the `.mdf` (or with `--direct`). On Linux, closing that connection ends MMDAgent-EX's service
+ * (reference 7.5), so whoever closes it first prints {@link disconnectWarning}.
+ */
+import { basename, join } from "node:path";
+import type { Logger } from "../log/logger.ts";
+import { silentLogger } from "../log/logger.ts";
+import { formatFinding } from "../mdf/finding.ts";
+import { loadMdf } from "../mdf/layer.ts";
+import { planConnection } from "../mdf/plan.ts";
+import type { ConnectionPlan } from "../mdf/plan_types.ts";
+import type { TrafficRecord } from "../record/schema.ts";
+import { openLink } from "../transport/open.ts";
+import type { LinkWithExtras } from "../transport/link.ts";
+import type { SendOutcome } from "../transport/types.ts";
+import type { GuardContext } from "../wire/guard.ts";
+import type { Refusal } from "../wire/types.ts";
+import { operatorGuard } from "./operator_guard.ts";
+
+/** What the CLI prints on stderr before it closes its own connection to MMDAgent-EX. */
+export function disconnectWarning(mdfPath: string): string {
+  return [
+    "mmdbot: warning: closing this command's own connection to MMDAgent-EX.",
+    "  On Linux, MMDAgent-EX does not survive a peer's disconnect: its Plugin_Remote thread",
+    "  deadlocks (nothing is sent or received again, and it does not reconnect), or, with an audio",
+    "  device open, the whole MMDAgent-EX process is killed.",
+    `  To keep the avatar session: run \`mmdbot start ${mdfPath}\` once and send through it, or use`,
+    "  `mmdbot send --keep` to keep this connection open while you type lines on stdin.",
+  ].join("\n");
+}
+
+/** Options of {@link openDirect}. */
+export interface DirectOptions {
+  /** Where MMDAgent-EX runs when it is the TCP server (default 127.0.0.1). */
+  host?: string;
+  /** Address to listen on when mmdbot is the server. */
+  bind?: string;
+  systemMdf?: string;
+  logger?: Logger;
+  /** PEM text for a TLS WebSocket plan. */
+  cert?: string;
+  key?: string;
+}
+
+/** Result of one {@link DirectLink.send}. */
+export type DirectSendResult = SendOutcome | { status: "refused"; refusal: Refusal };
+
+/** The CLI's own connection. */
+export interface DirectLink {
+  readonly plan: ConnectionPlan;
+  readonly describe: string;
+  /** Resolves with the connection id once MMDAgent-EX is connected; rejects after `timeoutMs`. */
+  connected(timeoutMs: number): Promise<string>;
+  /** True once any connection to MMDAgent-EX was made (closing then has consequences). */
+  readonly everConnected: boolean;
+  /** Guard + operator ACL, then the link. */
+  send(line: string, allowDangerous: boolean): Promise<DirectSendResult>;
+  /** Calls `fn` with every inbound line and every line sent, as traffic records. */
+  onRecord(fn: (r: TrafficRecord) => void): void;
+  /** Flushes and closes (the caller prints the warning first). */
+  close(): Promise<void>;
+}
+
+/**
+ * Plans the connection from the `.mdf` and opens it. Throws with the `.mdf`'s own words when it
+ * configures no Plugin_Remote connection or has errors.
+ */
+export async function openDirect(
+  mdfPath: string,
+  options: DirectOptions = {},
+): Promise<DirectLink> {
+  const logger = options.logger ?? silentLogger;
+  const doc = await loadMdf(mdfPath, { systemPath: options.systemMdf });
+  const planned = planConnection(doc, { host: options.host ?? "127.0.0.1", bind: options.bind });
+  const errors = planned.findings.filter((f) => f.severity === "error");
+  if (errors.length > 0) throw new Error(errors.map(formatFinding).join("\n"));
+  const plan = planned.plan;
+  if (plan.mode === "none" || plan.mode === "stdio") {
+    throw new Error(
+      `${mdfPath} configures no Plugin_Remote connection (${
+        plan.mode === "none" ? plan.reason : "stdio"
+      }); run \`mmdbot check ${mdfPath}\` to see why`,
+    );
+  }
+  const fst = join(doc.dir, basename(doc.content.file).replace(/\.mdf$/i, "") + ".fst");
+  const guard: GuardContext = {
+    mode: "socket",
+    commands: { hasStartupFst: await exists(fst) },
+  };
+  const link: LinkWithExtras = await openLink(plan, {
+    logger,
+    cert: options.cert,
+    key: options.key,
+  });
+  const started = performance.now();
+  const listeners: ((r: TrafficRecord) => void)[] = [];
+  const record = (dir: "in" | "out", conn: string, line: string, bot?: string) => {
+    const r: TrafficRecord = {
+      time: new Date().toISOString(),
+      t: Math.round(performance.now() - started),
+      dir,
+      conn,
+      ...(bot ? { bot } : {}),
+      line,
+    };
+    for (const fn of listeners) fn(r);
+  };
+  let current: string | undefined;
+  let everConnected = false;
+  const waiters: ((conn: string) => void)[] = [];
+  const pump = (async () => {
+    for await (const ev of link.events()) {
+      if (ev.kind === "line") record("in", ev.connection, ev.line.text);
+      else if (ev.kind === "dropped") {
+        logger.warn("MMDAgent-EX sent a line over the inbound limit; dropped", {
+          bytes: ev.dropped.byteLength,
+          head: ev.dropped.head,
+        });
+      } else {
+        logger.debug(`link ${ev.state}`, { connection: ev.connection, detail: ev.detail });
+        if (ev.state === "connected" && ev.connection) {
+          current = ev.connection;
+          everConnected = true;
+          logger.info("connected to MMDAgent-EX", { connection: ev.connection });
+          for (const w of waiters.splice(0)) w(ev.connection);
+        } else if (ev.state === "disconnected") {
+          current = undefined;
+          logger.warn("MMDAgent-EX disconnected", { detail: ev.detail });
+        }
+      }
+    }
+  })();
+
+  return {
+    plan,
+    describe: link.describe,
+    get everConnected() {
+      return everConnected;
+    },
+    connected(timeoutMs) {
+      if (current) return Promise.resolve(current);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          const i = waiters.indexOf(done);
+          if (i >= 0) waiters.splice(i, 1);
+          reject(new Error(notConnected(plan, timeoutMs)));
+        }, timeoutMs);
+        const done = (conn: string) => {
+          clearTimeout(timer);
+          resolve(conn);
+        };
+        waiters.push(done);
+      });
+    },
+    async send(line, allowDangerous) {
+      const checked = operatorGuard(line, { ...guard, allowDangerous });
+      if (!checked.ok) return { status: "refused", refusal: checked.refusal };
+      const outcome = await link.send(checked.unit);
+      if (outcome.status === "written") record("out", outcome.connection, line, "cli");
+      return outcome;
+    },
+    onRecord(fn) {
+      listeners.push(fn);
+    },
+    async close() {
+      await link.close();
+      await pump;
+    },
+  };
+}
+
+function notConnected(plan: ConnectionPlan, timeoutMs: number): string {
+  const s = `${timeoutMs / 1000} s`;
+  switch (plan.mode) {
+    case "tcp-client":
+      return `could not connect to MMDAgent-EX at ${plan.host}:${plan.port} within ${s}: is it ` +
+        "running with this .mdf (Plugin_Remote_EnableServer=true)? (--timeout waits longer)";
+    case "tcp-server":
+    case "ws-server":
+      return `MMDAgent-EX did not connect to ${plan.bind}:${plan.port} within ${s}: start it with ` +
+        "this .mdf (it gives up after Plugin_Remote_RetryCount tries) (--timeout waits longer)";
+    default:
+      return `no connection within ${s}`;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
