@@ -9,11 +9,12 @@
 import type { Command } from "commander";
 import { fail } from "./program.ts";
 import type { ConnectionPlan, Origin } from "../mdf/plan_types.ts";
-import { type Finding, formatFinding, MdfError } from "../mdf/finding.ts";
-import { loadMdf, type MdfDocument } from "../mdf/layer.ts";
-import { type MmdagentSide, planConnection, type PlanOptions } from "../mdf/plan.ts";
-import { lintMdf } from "../mdf/lint.ts";
-import { type AnyScriptCommand, lintAnyScript } from "../mdf/anyscript.ts";
+import { type Finding, formatFinding } from "../mdf/finding.ts";
+import type { MmdagentSide } from "../mdf/plan.ts";
+import type { AnyScriptCommand } from "../mdf/anyscript.ts";
+import { analyseMdf, type MdfAnalysis } from "../mdf/analyse.ts";
+
+export { analyseMdf, type MdfAnalysis } from "../mdf/analyse.ts";
 
 /** An extra block of the report (e.g. the bots a manifest lists), with its own findings. */
 export interface CheckSection {
@@ -38,48 +39,6 @@ export interface CheckReport {
   findings: Finding[];
   counts: { error: number; warning: number; info: number };
   ok: boolean;
-}
-
-/** Options of {@link analyseMdf}. */
-export interface AnalyseOptions extends PlanOptions {
-  systemMdf?: string;
-}
-
-/** The parts of a report that come from an `.mdf`. */
-export interface MdfAnalysis {
-  doc?: MdfDocument;
-  plan: ConnectionPlan;
-  mmdagent?: MmdagentSide;
-  anyScript: AnyScriptCommand[];
-  findings: Finding[];
-}
-
-/** Loads, plans and lints an `.mdf`; an unreadable file becomes an error finding. */
-export async function analyseMdf(path: string, options: AnalyseOptions = {}): Promise<MdfAnalysis> {
-  let doc: MdfDocument;
-  try {
-    doc = await loadMdf(path, { systemPath: options.systemMdf });
-  } catch (e) {
-    if (!(e instanceof MdfError)) throw e;
-    return {
-      plan: { mode: "none", reason: "the .mdf could not be read" },
-      anyScript: [],
-      findings: [e.toFinding()],
-    };
-  }
-  const planned = planConnection(doc, options);
-  const remote = planned.plan.mode !== "none";
-  return {
-    doc,
-    plan: planned.plan,
-    mmdagent: planned.mmdagent,
-    anyScript: planned.anyScript,
-    findings: [
-      ...planned.findings,
-      ...lintMdf(doc, planned),
-      ...await lintAnyScript(doc, planned.anyScript, remote),
-    ],
-  };
 }
 
 /** Builds the report from its parts; without `analysis` it describes console mode (no `.mdf`). */

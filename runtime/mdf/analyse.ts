@@ -1,0 +1,52 @@
+/**
+ * The whole reading of one `.mdf` that `check` prints and `start` acts on: load it as MMDAgent-EX
+ * does, derive the connection plan, and collect every finding (plan, per-key lint, AnyScript).
+ */
+import { type Finding, MdfError } from "./finding.ts";
+import { loadMdf, type MdfDocument } from "./layer.ts";
+import { type MmdagentSide, planConnection, type PlanOptions } from "./plan.ts";
+import { lintMdf } from "./lint.ts";
+import { type AnyScriptCommand, lintAnyScript } from "./anyscript.ts";
+import type { ConnectionPlan } from "./plan_types.ts";
+
+/** Options of {@link analyseMdf}. */
+export interface AnalyseOptions extends PlanOptions {
+  systemMdf?: string;
+}
+
+/** The parts of a report that come from an `.mdf`. */
+export interface MdfAnalysis {
+  doc?: MdfDocument;
+  plan: ConnectionPlan;
+  mmdagent?: MmdagentSide;
+  anyScript: AnyScriptCommand[];
+  findings: Finding[];
+}
+
+/** Loads, plans and lints an `.mdf`; an unreadable file becomes an error finding. */
+export async function analyseMdf(path: string, options: AnalyseOptions = {}): Promise<MdfAnalysis> {
+  let doc: MdfDocument;
+  try {
+    doc = await loadMdf(path, { systemPath: options.systemMdf });
+  } catch (e) {
+    if (!(e instanceof MdfError)) throw e;
+    return {
+      plan: { mode: "none", reason: "the .mdf could not be read" },
+      anyScript: [],
+      findings: [e.toFinding()],
+    };
+  }
+  const planned = planConnection(doc, options);
+  const remote = planned.plan.mode !== "none";
+  return {
+    doc,
+    plan: planned.plan,
+    mmdagent: planned.mmdagent,
+    anyScript: planned.anyScript,
+    findings: [
+      ...planned.findings,
+      ...lintMdf(doc, planned),
+      ...await lintAnyScript(doc, planned.anyScript, remote),
+    ],
+  };
+}
