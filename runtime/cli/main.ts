@@ -3,6 +3,7 @@
  * folder; nothing imports `cli/`.
  */
 import { createProgram, type RegisterCommand } from "./program.ts";
+import { register as start } from "./start.ts";
 import { register as check } from "./check.ts";
 import { register as emulate } from "./emulate.ts";
 import { register as send } from "./send.ts";
@@ -11,7 +12,7 @@ import { register as status } from "./status.ts";
 import { register as reload } from "./reload.ts";
 import { register as stop } from "./stop.ts";
 
-const commands: RegisterCommand[] = [check, emulate, send, listen, status, reload, stop];
+const commands: RegisterCommand[] = [start, check, emulate, send, listen, status, reload, stop];
 
 if (import.meta.main) {
   const program = createProgram();

@@ -1,0 +1,107 @@
+/**
+ * `mmdbot start [mdf]`: runs the bots against MMDAgent-EX as the `.mdf` says (taking the opposite
+ * role), or against the in-process emulator in console mode when no `.mdf` (or no transport) is
+ * given. One connection for the whole session; SIGINT/SIGTERM close it once, cleanly.
+ */
+import type { Command } from "commander";
+import { fail, loggerFor } from "./program.ts";
+import { SessionError, startSession } from "../session/session.ts";
+import { runConsole } from "../console/console.ts";
+import { ManifestError } from "../manifest/load.ts";
+
+/** Default manifest, relative to the current directory. */
+export const DEFAULT_MANIFEST = "bots/bots.yaml";
+
+interface StartOptions {
+  bots: string;
+  host?: string;
+  bind?: string;
+  stdio?: boolean;
+  console?: boolean;
+  record?: string;
+  force?: boolean;
+  watch: boolean;
+  voice: boolean;
+  cert?: string;
+  key?: string;
+  maxLineBytes?: string;
+  verbose?: boolean;
+}
+
+/** Adds `start`. */
+export function register(program: Command): void {
+  program.command("start")
+    .argument("[mdf]", "the content's .mdf (omit for console mode)")
+    .description("run the bots: against MMDAgent-EX as the .mdf says, or in console mode")
+    .option("--bots <manifest>", "bot manifest", DEFAULT_MANIFEST)
+    .option("--host <host>", "where MMDAgent-EX runs when it is the TCP server", "127.0.0.1")
+    .option("--bind <address>", "listen address when mmdbot is the server (default from .mdf)")
+    .option("--stdio", "run as a Plugin_AnyScript child: MMDAgent-EX's lines on stdin/stdout")
+    .option("--console", "console mode even if the .mdf configures a transport")
+    .option("--record <file.jsonl>", "write every line in and out (replay it with `replay`)")
+    .option("--force", "start even when check reports errors (e.g. TCP and WebSocket together)")
+    .option("--no-watch", "do not reload bots when their files change")
+    .option("--no-voice", "console mode: answer speech as a content without a voice (echo only)")
+    .option("--cert <file>", "PEM certificate for a wss plan (Websocket_Port=443)")
+    .option("--key <file>", "PEM private key for a wss plan")
+    .option("--max-line-bytes <n>", "outbound line limit in bytes (default 1800, at most 2000)")
+    .option("-v, --verbose", "console mode: also show every line MMDAgent-EX sends")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ mmdbot start                              console mode: type what the user says
+  $ echo hello | mmdbot start                 console mode from a pipe, exits at EOF
+  $ mmdbot start examples/tcp-server.mdf      MMDAgent-EX listens: mmdbot connects
+  $ mmdbot start examples/websocket.mdf       MMDAgent-EX connects to mmdbot's WebSocket server
+  $ mmdbot start --stdio content.mdf          as a Plugin_AnyScript child (stdout = messages only)
+  $ mmdbot start examples/tcp-client.mdf --record session.jsonl
+
+While it runs, \`send\`, \`listen\`, \`status\`, \`reload\` and \`stop\` for the same .mdf go
+through this runtime's connection: never open a second one (on Linux, MMDAgent-EX's Plugin_Remote
+breaks when a peer disconnects).`,
+    )
+    .action(async (mdf: string | undefined, opts: StartOptions, cmd: Command) => {
+      const logger = loggerFor(cmd);
+      const readPem = (p?: string) => (p ? Deno.readTextFileSync(p) : undefined);
+      let session;
+      try {
+        session = await startSession({
+          mdf,
+          manifest: opts.bots,
+          host: opts.host,
+          bind: opts.bind,
+          stdio: opts.stdio,
+          console: opts.console,
+          record: opts.record,
+          force: opts.force,
+          watch: opts.watch,
+          cert: readPem(opts.cert),
+          key: readPem(opts.key),
+          maxLineBytes: opts.maxLineBytes ? Number(opts.maxLineBytes) : undefined,
+          emulator: { voice: opts.voice },
+          logger,
+        });
+      } catch (err) {
+        if (err instanceof SessionError || err instanceof ManifestError) {
+          logger.error(err.message);
+          return fail(1);
+        }
+        logger.error(err instanceof Error ? err.message : String(err));
+        return fail(1);
+      }
+      const stop = () => void session.stop();
+      Deno.addSignalListener("SIGINT", stop);
+      Deno.addSignalListener("SIGTERM", stop);
+      try {
+        if (session.emulator) {
+          await runConsole(session, { verbose: opts.verbose });
+          await session.stop();
+        }
+        await session.ended;
+      } finally {
+        Deno.removeSignalListener("SIGINT", stop);
+        Deno.removeSignalListener("SIGTERM", stop);
+      }
+    });
+}
