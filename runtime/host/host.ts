@@ -68,6 +68,8 @@ export interface BotStatus {
   droppedMessages: number;
   handlerErrors: number;
   rateLimited: number;
+  /** Messages, timer firings and hooks written or queued and not yet acknowledged by the bot. */
+  inFlight: number;
 }
 
 /** Result of reloading one bot. */
@@ -94,6 +96,11 @@ export interface Host {
   send(line: string, source: string, allow?: ReadonlySet<string>): Promise<SendReply>;
   /** Every bot's state. */
   status(): BotStatus[];
+  /**
+   * Round-trips a ping through every running bot: resolves when each has read all it was given
+   * before (the test kit's quiescence check; see testing.ts).
+   */
+  ping(): Promise<void>;
   /** Stops every bot (running their stop hooks within budget) and the watcher. */
   stop(): Promise<void>;
 }
@@ -449,8 +456,17 @@ export function createHost(options: HostOptions): Host {
           droppedMessages: s.dropped + (st?.dropped ?? 0),
           handlerErrors: s.errors,
           rateLimited: s.limiter.refused,
+          inFlight: st?.outstanding ?? 0,
         };
       });
+    },
+
+    async ping() {
+      await Promise.all(
+        [...slots.values()].map((s) =>
+          s.state === "running" && s.instance ? s.instance.ping() : undefined
+        ),
+      );
     },
 
     async stop() {

@@ -65,6 +65,12 @@ export interface Instance {
   readonly exited: Promise<unknown>;
   /** Counters for `status`. */
   stats(): { dropped: number; errors: number; outstanding: number; timers: number };
+  /**
+   * Round-trips a ping through the process: resolves once the bot has read everything written
+   * before it and run the microtasks that work queued (or once the process is gone). The test kit
+   * uses it to wait until a bot is quiet.
+   */
+  ping(): Promise<void>;
 }
 
 /** Starts a bot process and returns its instance. */
@@ -100,6 +106,8 @@ export function startInstance(d: InstanceDeps): Instance {
         return;
       case "ack":
         watchdog.acked(msg.id);
+        pings.get(msg.id)?.();
+        pings.delete(msg.id);
         // Only inbox messages count against the window; lifecycle ids simply vanish here.
         if (inboxIds.delete(msg.id)) {
           inFlight--;
@@ -142,6 +150,8 @@ export function startInstance(d: InstanceDeps): Instance {
 
   // Inbox ids in flight, to tell their acks from lifecycle acks.
   const inboxIds = new Set<number>();
+  // Pings asked for by `ping()`, resolved by their ack (or the process's end).
+  const pings = new Map<number, () => void>();
 
   const pump = () => {
     while (inFlight < INBOX_WINDOW && queue.length > 0) {
@@ -216,6 +226,8 @@ export function startInstance(d: InstanceDeps): Instance {
     for (const id of timers.values()) clock.clearTimeout(id);
     timers.clear();
     resolveStopped?.();
+    for (const done of pings.values()) done();
+    pings.clear();
     const why = killReason ?? describeExit(status, recentOutput, spec.budgets.heapMb);
     resolveLoaded({ ok: false, error: `${spec.name}: process ended while loading: ${why}` });
     if (!intentional) d.onExit(why);
@@ -269,9 +281,17 @@ export function startInstance(d: InstanceDeps): Instance {
     stats: () => ({
       dropped,
       errors,
-      outstanding: watchdog.outstanding,
+      outstanding: watchdog.outstanding + queue.length,
       timers: timers.size,
     }),
+    ping() {
+      if (state === "gone") return Promise.resolve();
+      const id = d.nextId();
+      const acked = new Promise<void>((r) => pings.set(id, r));
+      watchdog.sent(id);
+      write({ t: "ping", id });
+      return acked;
+    },
   };
 }
 
