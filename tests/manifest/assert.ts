@@ -11,7 +11,8 @@ export function assert(condition: unknown, message = "assertion failed"): assert
 
 /** Deep, strict equality with a readable diff. */
 export function assertEquals<T>(actual: T, expected: T, message?: string): void {
-  deepStrictEqual(actual, expected, message);
+  if (message === undefined) deepStrictEqual(actual, expected);
+  else deepStrictEqual(actual, expected, message);
 }
 
 /** `text` matches `pattern`. */
