@@ -55,9 +55,11 @@ export interface TailStream extends AsyncIterable<string | TrafficRecord> {
 export interface ControlClient {
   /** What the runtime said about itself on connect. */
   readonly hello: Hello;
+  /** The endpoint's files. */
   readonly paths: EndpointPaths;
   /** Sends one line (the runtime applies its operator ACL and the guard). */
   send(line: string, allowDangerous?: boolean): Promise<ControlSendResult>;
+  /** The runtime's state: plan, link counters, bots. */
   status(): Promise<SessionStatus>;
   /** Reloads one bot or all; the names reloaded. */
   reload(bot?: string): Promise<string[]>;
@@ -67,6 +69,7 @@ export interface ControlClient {
   tail(json: boolean): TailStream;
   /** Resolves when the runtime closes this connection. */
   readonly closed: Promise<void>;
+  /** Closes this connection (ends its tails); the runtime keeps running. */
   close(): void;
 }
 
@@ -88,6 +91,8 @@ export async function findRuntime(
   mdfPath: string | undefined,
   options: FindOptions = {},
 ): Promise<ControlClient | undefined> {
+  // No control channel on Windows yet (see endpoint.ts): callers fall back to their own link.
+  if (Deno.build.os === "windows") return undefined;
   const paths = await endpointFor(mdfPath, { dir: options.dir });
   return await attachEndpoint(paths, options);
 }

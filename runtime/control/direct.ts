@@ -36,10 +36,13 @@ export interface DirectOptions {
   host?: string;
   /** Address to listen on when mmdbot is the server. */
   bind?: string;
+  /** MMDAgent-EX's system `.mdf`, layered under the content's. */
   systemMdf?: string;
+  /** Where the link logs (stderr in the CLI). */
   logger?: Logger;
   /** PEM text for a TLS WebSocket plan. */
   cert?: string;
+  /** PEM private key text for a TLS WebSocket plan. */
   key?: string;
 }
 
@@ -48,7 +51,9 @@ export type DirectSendResult = SendOutcome | { status: "refused"; refusal: Refus
 
 /** The CLI's own connection. */
 export interface DirectLink {
+  /** The plan read from the `.mdf`. */
   readonly plan: ConnectionPlan;
+  /** The link in words, e.g. `tcp client → 127.0.0.1:50001`. */
   readonly describe: string;
   /** Resolves with the connection id once MMDAgent-EX is connected; rejects after `timeoutMs`. */
   connected(timeoutMs: number): Promise<string>;

@@ -44,12 +44,15 @@ export interface EndpointPaths {
 
 /** What a running runtime writes beside its socket (mode 0600). */
 export interface DiscoveryInfo {
+  /** Format version of this file. */
   version: 1;
+  /** The runtime's process id (informational: liveness is tested by connecting). */
   pid: number;
   /** Realpath of the `.mdf`; absent for console mode. */
   mdf?: string;
   /** ISO time the runtime started serving. */
   started: string;
+  /** The socket path. */
   socket: string;
 }
 

@@ -5,11 +5,13 @@
 
 /** An abort signal fired by the first SIGINT or SIGTERM; `dispose()` removes the handlers. */
 export interface Interrupt {
+  /** Aborted by the first SIGINT or SIGTERM. */
   readonly signal: AbortSignal;
   /** Which signal fired, once one did. */
   readonly which: Deno.Signal | undefined;
   /** A promise that resolves when a signal fires (never rejects). */
   readonly fired: Promise<void>;
+  /** Removes the signal handlers (Deno's default handling returns). */
   dispose(): void;
 }
 

@@ -31,6 +31,7 @@ import {
 export interface ServeControlOptions {
   /** The session's `.mdf`; undefined for console mode. */
   mdfPath?: string;
+  /** The runtime's logger (the channel logs under `control`). */
   logger?: Logger;
   /** Runtime directory override (default: see `endpoint.ts`). */
   dir?: string;
