@@ -22,6 +22,8 @@ export const WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 export interface Frame {
   fin: boolean;
   opcode: number;
+  /** Whether the sender masked the payload (clients must, servers must not). */
+  masked: boolean;
   payload: Uint8Array;
 }
 
@@ -141,6 +143,6 @@ export class FrameReader {
       const mask = header.subarray(head, head + 4);
       for (let i = 0; i < payload.length; i++) payload[i] ^= mask[i & 3];
     }
-    return { fin: (b0 & 0x80) !== 0, opcode: b0 & 0x0f, payload };
+    return { fin: (b0 & 0x80) !== 0, opcode: b0 & 0x0f, masked, payload };
   }
 }
