@@ -12,6 +12,7 @@ export interface TrafficRecord {
   time: string;
   /** Milliseconds since the session started (what replay uses as its virtual clock). */
   t: number;
+  /** `in` from MMDAgent-EX, `out` toward it. */
   dir: Direction;
   /** Connection id, e.g. `tcp:127.0.0.1:54321`, `ws:/chat`, `stdio`, `console`. */
   conn: string;
