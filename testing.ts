@@ -111,6 +111,16 @@ export interface TestRuntime extends AsyncDisposable {
   advance(ms: number): Promise<void>;
   /** Waits until every bot has processed all it was given and nothing is moving. */
   settle(): Promise<void>;
+  /**
+   * Waits (in real time, bounded by `timeoutMs`, default 10 000) until a bot sends a line that
+   * matches (a string matches lines that start with it) and returns it; a line already in
+   * {@link TestRuntime.sent} counts. For bots that
+   * do real I/O (files, network) before they answer, which the clock cannot drive.
+   */
+  waitForSent(
+    match: string | RegExp | ((line: string) => boolean),
+    options?: { timeoutMs?: number },
+  ): Promise<string>;
   /** Lines the bots sent toward MMDAgent-EX, in order (setup lines included). */
   sent(): string[];
   /** Lines MMDAgent-EX sent to the bots, in order (echoes of the bots' own lines included). */
@@ -391,13 +401,37 @@ export async function createTestRuntime(options: TestRuntimeOptions = {}): Promi
       await settle();
     },
     settle,
+    async waitForSent(match, { timeoutMs = 10_000 } = {}) {
+      const test = typeof match === "function"
+        ? match
+        : typeof match === "string"
+        ? (l: string) => l.startsWith(match)
+        : (l: string) => match.test(l);
+      const deadline = performance.now() + timeoutMs;
+      for (;;) {
+        await settle();
+        const found = sentLines.find(test);
+        if (found !== undefined) return found;
+        if (performance.now() > deadline) {
+          throw new Error(
+            `no line matching ${match} within ${timeoutMs} ms; sent: ${JSON.stringify(sentLines)}`,
+          );
+        }
+        await pause(10);
+      }
+    },
     sent: () => [...sentLines],
     received: () => [...receivedLines],
     clearSent() {
       sentLines.length = 0;
     },
     records: () => allRecords.map((r) => ({ ...r })),
-    logs: () => countingLogs.map((r) => ({ level: r.level, scope: r.scope, msg: r.msg })),
+    logs: () =>
+      countingLogs.map((r) => ({
+        level: r.level,
+        scope: r.scope.replace(/^test:/, ""),
+        msg: r.msg,
+      })),
     now: () => vc.now(),
     close() {
       closed ??= stopAll();
