@@ -78,6 +78,8 @@ export interface TestRuntimeOptions {
   startTime?: number;
   /** Writes every line in and out to this JSON-lines file, as `start --record` does. */
   record?: string;
+  /** The connection id bots see in `ctx.connection` (default `test`). */
+  connection?: string;
   /** Longest real time to wait for the bots to go quiet before failing (default 15 000 ms). */
   quietTimeoutMs?: number;
 }
@@ -224,7 +226,7 @@ export async function createTestRuntime(options: TestRuntimeOptions = {}): Promi
   const ourLines: { line: string; bot: string }[] = [];
   let recorder: RecordWriter | undefined;
   if (options.record) recorder = openRecordWriter(options.record);
-  let conn = ROOT_CONN;
+  let conn = options.connection ?? ROOT_CONN;
   const record = (r: Omit<TrafficRecord, "time" | "t" | "conn">) => {
     const full: TrafficRecord = {
       time: new Date().toISOString(),
@@ -262,7 +264,7 @@ export async function createTestRuntime(options: TestRuntimeOptions = {}): Promi
   if (useEmulator) {
     emulator = new Emulator({ clock, log: logger.child("emulator"), voice: options.voice });
     emulator.startup();
-    link = emulatorLink(emulator, ROOT_CONN);
+    link = emulatorLink(emulator, conn);
   }
 
   const sink = async (unit: WireUnit, source: string): Promise<SendOutcome> => {
@@ -282,8 +284,9 @@ export async function createTestRuntime(options: TestRuntimeOptions = {}): Promi
     sink,
     guardContext: { mode: "socket", commands: { hasStartupFst: false } },
     launcher: (spec) => buildLaunch(spec, sandbox),
-    // The link writes the setup lines itself when it connects, as in a real session.
-    setSetup: link ? (units) => (setupUnits = units) : undefined,
+    // The link writes the setup lines itself when it connects, as in a real session; they are
+    // recorded as sent by `setup` (replay leaves them out: a session's recording has none).
+    setSetup: (units) => (setupUnits = units),
   });
 
   let pump: Promise<void> = Promise.resolve();
@@ -323,6 +326,7 @@ export async function createTestRuntime(options: TestRuntimeOptions = {}): Promi
       }
     })();
   } else {
+    for (const u of setupUnits) noteOut(u.text, "setup");
     host.connected(conn);
   }
 

@@ -11,8 +11,23 @@ import { register as listen } from "./listen.ts";
 import { register as status } from "./status.ts";
 import { register as reload } from "./reload.ts";
 import { register as stop } from "./stop.ts";
+import { register as replay } from "./replay.ts";
+import { register as newBot } from "./new.ts";
+import { register as demo } from "./demo.ts";
 
-const commands: RegisterCommand[] = [start, check, emulate, send, listen, status, reload, stop];
+const commands: RegisterCommand[] = [
+  start,
+  check,
+  emulate,
+  send,
+  listen,
+  status,
+  reload,
+  stop,
+  replay,
+  newBot,
+  demo,
+];
 
 if (import.meta.main) {
   const program = createProgram();
