@@ -1,37 +1,79 @@
 /**
- * `emulate [mdf]`: run the MMDAgent-EX emulator on the `.mdf`'s Plugin_Remote settings (TCP server
- * mode: it listens where MMDAgent-EX would). Faults are reported on stderr; `--strict` exits 1 at
- * the end when any was seen, `--strict=crash` also simulates their effect.
+ * `emulate [mdf]`: run the MMDAgent-EX emulator on the `.mdf`'s Plugin_Remote settings, in the
+ * role MMDAgent-EX takes there: TCP server (it listens), TCP client (it connects to the bot
+ * runtime, 1 + RetryCount tries) or WebSocket client. Faults are reported on stderr; `--strict`
+ * exits 1 at the end when any was seen, `--strict=crash` also simulates their effect (including
+ * the end of the session at a peer's disconnect, as on Linux). `--scenario` plays the user's side
+ * once a peer is connected, prints the conversation on stdout and exits 0/1 on its result.
  */
 import type { Command } from "commander";
 import { Option } from "commander";
-import { dirname, resolve } from "node:path";
+import { resolve } from "node:path";
 import { fail, loggerFor } from "./program.ts";
 import { Emulator } from "../emulator/core.ts";
-import { serveTcp } from "../emulator/tcp_server.ts";
-import { readMdfFile } from "../mdf/read.ts";
+import { serveTcp, type TcpServerSide } from "../emulator/tcp_server.ts";
+import { type ClientEnd, type ClientSide, connectTcp } from "../emulator/tcp_client.ts";
+import { connectWs } from "../emulator/ws_client.ts";
+import {
+  describeLine,
+  loadScenario,
+  runScenario,
+  type Scenario,
+  ScenarioError,
+  type ScenarioResult,
+  type TranscriptEntry,
+} from "../emulator/scenario.ts";
+import { loadMdf } from "../mdf/layer.ts";
+import { type MmdagentSide, mmdagentSide } from "../mdf/plan.ts";
+import { MdfError } from "../mdf/finding.ts";
+import type { Logger } from "../log/logger.ts";
 
 interface EmulateOptions {
   strict?: boolean | string;
   voice: boolean;
   bind: string;
   port?: string;
+  retryCount?: string;
+  scenario?: string;
+  waitPeer: string;
 }
 
-/** The few Plugin_Remote values the emulator needs, read with the shared .mdf reader. */
-async function remoteSettings(mdf: string | undefined) {
-  if (!mdf) return { port: 60001, contentDir: Deno.cwd(), fstFile: undefined, server: true };
-  const file = await readMdfFile(mdf);
-  const last = new Map(file.entries.map((e) => [e.key, e.value]));
-  const on = (k: string) => last.has(k) && last.get(k) !== "false";
-  const contentDir = dirname(resolve(mdf));
-  const fst = last.get("ContentFile") ?? resolve(mdf).replace(/\.mdf$/, ".fst");
-  return {
-    port: parseInt(last.get("Plugin_Remote_ListenPort") ?? "60001", 10) || 60001,
-    contentDir,
-    fstFile: resolve(contentDir, fst),
-    server: on("Plugin_Remote_EnableServer") || on("Plugin_Remote_ServerMode"),
-  };
+/** The `.mdf` as the emulator needs it: MMDAgent-EX's side and the content folder. */
+async function emulatorSettings(mdf: string | undefined) {
+  if (!mdf) return { contentDir: Deno.cwd(), fstFile: undefined, side: undefined };
+  const doc = await loadMdf(mdf);
+  for (const e of doc.errors) throw e;
+  const fst = doc.keys.get("ContentFile")?.value ?? resolve(mdf).replace(/\.mdf$/, ".fst");
+  return { contentDir: doc.dir, fstFile: resolve(doc.dir, fst), side: mmdagentSide(doc) };
+}
+
+/** Prints one line of the conversation on stdout, with its time from the scenario's start. */
+export function printConversationLine(entry: TranscriptEntry): void {
+  const text = describeLine(entry.line);
+  if (text === undefined) return;
+  console.log(`[${(entry.at / 1000).toFixed(1).padStart(5)}s] ${text}`);
+}
+
+/** Prints a scenario's verdict (stdout) and its failures (stderr as errors). */
+export function reportScenario(scenario: Scenario, result: ScenarioResult, log: Logger): void {
+  for (const f of result.failures) log.error(`${f.where}: ${f.message}`);
+  console.log(
+    result.ok
+      ? `scenario "${scenario.name}" passed`
+      : `scenario "${scenario.name}" FAILED (${result.failures.length} failure(s))`,
+  );
+}
+
+/** Resolves when `emu` has a peer, or with false after `ms` or when `stop` settles first. */
+export async function waitForPeer(emu: Emulator, ms: number, stop: Promise<unknown>) {
+  let stopped = false;
+  stop.then(() => stopped = true, () => stopped = true);
+  const deadline = Date.now() + ms;
+  while (emu.peers === 0) {
+    if (stopped || Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return true;
 }
 
 /** Registers `emulate`. */
@@ -40,7 +82,8 @@ export function register(program: Command): void {
     .description("Stand in for MMDAgent-EX: answer a bot's commands as the real binary does")
     .argument(
       "[mdf]",
-      "the content .mdf whose Plugin_Remote settings to take MMDAgent-EX's side of",
+      "the content .mdf whose Plugin_Remote settings to take MMDAgent-EX's side of " +
+        "(none: TCP server on port 60001)",
     )
     .addOption(
       new Option(
@@ -51,42 +94,162 @@ export function register(program: Command): void {
     )
     .option("--no-voice", "speech commands are echoed only, as on a content without a voice")
     .option("--bind <host>", "interface to listen on (the real binary uses all)", "127.0.0.1")
-    .option("--port <port>", "override Plugin_Remote_ListenPort")
+    .option("--port <port>", "override the port of the mode in use (listen, client or WebSocket)")
+    .option("--retry-count <n>", "override Plugin_Remote_RetryCount (client modes)")
+    .option("--scenario <file.yaml>", "play this scenario once a peer is connected, then exit")
+    .option("--wait-peer <seconds>", "with --scenario: how long to wait for a peer", "30")
     .addHelpText(
       "after",
       `
+Modes (from the .mdf, as MMDAgent-EX reads it):
+  Plugin_Remote_EnableServer=true     listen on Plugin_Remote_ListenPort; peers get REMOTE_EVENT_*
+  Plugin_Remote_EnableClient=true     connect to Plugin_Remote_Hostname:Port (start the bots first)
+  Plugin_Remote_Websocket_Host=...    connect to ws://Host:Websocket_Port/Websocket_Directory
+
 Examples:
-  emulate content/main.mdf            listen where MMDAgent-EX would and answer as it does
-  emulate --strict main.mdf           also flag every line that would wedge, hang or crash it
-  emulate --strict=crash --no-voice   behave like the voiceless binary, dying where it dies`,
+  emulate examples/tcp-server.mdf       listen where MMDAgent-EX would and answer as it does
+  emulate examples/tcp-client.mdf       connect to a running "start examples/tcp-client.mdf"
+  emulate --strict main.mdf             also flag every line that would wedge, hang or crash it
+  emulate --strict=crash --no-voice     behave like the voiceless Linux binary, dying where it dies
+  emulate --scenario examples/scenarios/greet.yaml examples/tcp-server.mdf
+                                        wait for the bots, say hello, print the conversation,
+                                        exit 0 when every expect was met (1 otherwise)`,
     )
     .action(async (mdf: string | undefined, opts: EmulateOptions) => {
       const log = loggerFor(program).child("emulate");
       const strict = opts.strict !== undefined && opts.strict !== false;
-      const settings = await remoteSettings(mdf);
-      if (!settings.server && mdf) {
-        log.warn("the .mdf does not enable the TCP server; emulating it anyway");
+      const crashMode = opts.strict === "crash";
+      let scenario: Scenario | undefined;
+      let settings;
+      try {
+        if (opts.scenario) scenario = await loadScenario(opts.scenario);
+        settings = await emulatorSettings(mdf);
+      } catch (e) {
+        if (e instanceof ScenarioError || e instanceof MdfError) {
+          log.error(e.message);
+          return fail(1);
+        }
+        throw e;
       }
+      const side: MmdagentSide | undefined = settings.side;
+      const portOverride = opts.port ? parseInt(opts.port, 10) : undefined;
+      const retryCount = opts.retryCount !== undefined
+        ? parseInt(opts.retryCount, 10)
+        : side?.retryCount.value ?? 0;
+      if (side && !side.tcpServer && !side.tcpClient && !side.websocket) {
+        log.error(
+          `${mdf} enables no Plugin_Remote mode: MMDAgent-EX would open no socket` +
+            (side.loopGuard ? " (client mode was turned off by the loop guard)" : ""),
+        );
+        return fail(1);
+      }
+      if (side && !side.pluginLoaded) {
+        log.warn(
+          "Plugin_Remote is not loaded by this .mdf (enablePlugin/disablePlugin/exclude); " +
+            "emulating it anyway",
+        );
+      }
+      if (side?.websocket && (side.tcpServer || side.tcpClient)) {
+        log.warn(
+          "TCP and WebSocket together: the real binary blocks one on the other " +
+            "(reference 2.5); the emulator serves both independently",
+        );
+      }
+
       const emu = new Emulator({
         log,
         voice: opts.voice,
         contentDir: settings.contentDir,
         fstFile: settings.fstFile,
-        mode: opts.strict === "crash" ? "crash" : "recover",
+        mode: crashMode ? "crash" : "recover",
       });
       emu.onOutput((line) => log.debug(`→ ${line}`));
-      const port = opts.port ? parseInt(opts.port, 10) : settings.port;
-      const side = serveTcp(emu, { port, bind: opts.bind, log });
-      log.info(`listening on ${opts.bind}:${side.port} as MMDAgent-EX's TCP server`, {
-        voice: opts.voice,
-        strict: opts.strict ?? false,
+
+      let server: TcpServerSide | undefined;
+      const clients: { kind: "tcp" | "ws"; side: ClientSide }[] = [];
+      const serverPort = side?.tcpServer?.port.value;
+      if (!side || serverPort !== undefined) {
+        const port = portOverride ?? serverPort ?? 60001;
+        server = serveTcp(emu, { port, bind: opts.bind, log });
+        log.info(`listening on ${opts.bind}:${server.port} as MMDAgent-EX's TCP server`, {
+          voice: opts.voice,
+          strict: opts.strict ?? false,
+        });
+      }
+      if (side?.tcpClient) {
+        const host = side.tcpClient.host.value;
+        const port = portOverride ?? side.tcpClient.port.value;
+        log.info(`MMDAgent-EX's TCP client: connecting to ${host}:${port}`, { retryCount });
+        clients.push({
+          kind: "tcp",
+          side: connectTcp(emu, { host, port, retryCount, log, breakOnDisconnect: crashMode }),
+        });
+      }
+      if (side?.websocket) {
+        const ws = side.websocket;
+        const port = portOverride ?? ws.port.value;
+        log.info(`MMDAgent-EX's WebSocket client: connecting to ${ws.host.value}:${port}`, {
+          directory: ws.directory.value,
+          retryCount,
+        });
+        clients.push({
+          kind: "ws",
+          side: connectWs(emu, {
+            host: ws.host.value,
+            port,
+            directory: ws.directory.value,
+            retryCount,
+            log,
+            breakOnDisconnect: crashMode,
+          }),
+        });
+      }
+
+      let clientEnd: ClientEnd | undefined;
+      let onSignal = () => {};
+      const stop = new Promise<string>((r) => {
+        onSignal = () => r("signal");
+        Deno.addSignalListener("SIGINT", onSignal);
+        Deno.addSignalListener("SIGTERM", onSignal);
+        emu.onDeath((how) => how === "crash" && r("crash"));
+        for (const c of clients) {
+          c.side.done.then((end) => {
+            if (end === "closed") return;
+            clientEnd ??= end;
+            // A failed TCP client leaves a server running (2.3); a failed WebSocket ends it all.
+            if (!server || c.kind === "ws") r(`client ${end}`);
+          });
+        }
       });
-      const stop = new Promise<void>((r) => {
-        Deno.addSignalListener("SIGINT", () => r());
-        emu.onDeath((how) => how === "crash" && r());
-      });
-      await stop;
-      await side.close();
+
+      let result: ScenarioResult | undefined;
+      if (scenario) {
+        const waitMs = (parseFloat(opts.waitPeer) || 30) * 1000;
+        const run = (async () => {
+          if (!await waitForPeer(emu, waitMs, stop)) {
+            log.error(`no peer connected within ${waitMs / 1000} s; the scenario did not run`);
+            return undefined;
+          }
+          console.log(`scenario "${scenario.name}" (${scenario.file})`);
+          return await runScenario(emu, scenario, emu.clock, { onLine: printConversationLine });
+        })();
+        const outcome = await Promise.race([run, stop.then(() => "stopped" as const)]);
+        if (outcome === "stopped") {
+          log.error("the emulator stopped before the scenario ended");
+          fail(1);
+        } else if (!outcome) {
+          fail(1);
+        } else {
+          result = outcome;
+          reportScenario(scenario, result, log);
+          if (!result.ok) fail(1);
+        }
+      } else {
+        await stop;
+      }
+
+      await server?.close();
+      await Promise.all(clients.map((c) => c.side.close()));
       emu.close();
       for (const [conn, s] of emu.snd) {
         log.info("SND audio received", {
@@ -101,6 +264,9 @@ Examples:
         log.warn(`${emu.faults.length} fault(s) seen`);
         if (strict) fail(1);
       }
+      if (clientEnd === "broken" || clientEnd === "gave-up") fail(1);
       if (emu.status === "dead") fail(1);
+      Deno.removeSignalListener("SIGINT", onSignal);
+      Deno.removeSignalListener("SIGTERM", onSignal);
     });
 }

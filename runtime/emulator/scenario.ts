@@ -21,7 +21,7 @@
  * Times run on a {@link Clock}, so the same scenario runs in real time or on a VirtualClock.
  */
 import { basename } from "node:path";
-import { isMap, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { isMap, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } from "yaml";
 import { z } from "zod";
 import type { Clock } from "../clock/clock.ts";
 import type { Emulator } from "./core.ts";
@@ -176,8 +176,11 @@ export function parseScenario(text: string, file: string): Scenario {
   const top = scenarioSchema.safeParse(doc.toJS());
   if (!top.success) {
     for (const issue of top.error.issues) {
+      const contents = doc.contents;
       add(
-        nodeAt(issue.path),
+        issue.code === "unrecognized_keys" && isMap(contents)
+          ? keyNode(contents, issue.keys) ?? contents
+          : nodeAt(issue.path),
         issue.path.length ? `${issue.path.join(".")}: ${issue.message}` : issue.message,
         'a scenario is a map with "name" and a non-empty "steps:" list',
       );
@@ -196,11 +199,7 @@ export function parseScenario(text: string, file: string): Scenario {
         const key = issue.path[0] as string | undefined;
         const unknown = issue.code === "unrecognized_keys";
         add(
-          unknown && isMap(node)
-            ? (node.items.find((p) =>
-              issue.keys.includes(String((p.key as { value?: unknown }).value))
-            )?.key as Node | undefined) ?? node
-            : where(key),
+          unknown && isMap(node) ? keyNode(node, issue.keys) ?? node : where(key),
           `step ${i + 1}: ${key ? `${key}: ` : ""}${issue.message}`,
           unknown
             ? `a step has at/after, one of ${ACTIONS.join("/")}, and within for expect`
@@ -261,6 +260,12 @@ export function parseScenario(text: string, file: string): Scenario {
     file,
     steps,
   };
+}
+
+/** The key node of the first of `keys` in a YAML map. */
+function keyNode(map: YAMLMap, keys: readonly string[]): Node | undefined {
+  const pair = map.items.find((p) => keys.includes(String((p.key as { value?: unknown }).value)));
+  return pair?.key as Node | undefined;
 }
 
 /** Reads and parses a scenario file. Throws {@link ScenarioError} (also when it cannot be read). */
