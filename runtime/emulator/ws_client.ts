@@ -22,6 +22,7 @@ import {
   type ClientEnd,
   type ClientSide,
   LINUX_DISCONNECT_NOTE,
+  resolveIPv4,
   RETRY_INTERVAL_MS,
 } from "./tcp_client.ts";
 import { acceptFor, encodeFrame, FrameReader, OP, randomKey } from "./ws_frame.ts";
@@ -88,7 +89,7 @@ async function handshake(
 ): Promise<Open> {
   const conn = port === 443
     ? await Deno.connectTls({ hostname: host, port })
-    : await Deno.connect({ hostname: host, port, transport: "tcp" });
+    : await Deno.connect({ hostname: await resolveIPv4(host), port, transport: "tcp" });
   track(conn);
   try {
     const key = randomKey();
