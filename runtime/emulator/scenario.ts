@@ -43,24 +43,33 @@ export interface ScenarioStep {
   at?: number;
   /** Milliseconds after the previous step finished (default 0 when `at` is absent). */
   after?: number;
+  /** What the step does. */
   action: ScenarioAction;
 }
 
 /** A parsed scenario. */
 export interface Scenario {
+  /** `name:`, or the file name without `.yaml`. */
   name: string;
+  /** `description:`, free text. */
   description?: string;
   /** File the scenario came from, as given. */
   file: string;
+  /** The steps in file order. */
   steps: ScenarioStep[];
 }
 
 /** One problem in a scenario file. */
 export interface ScenarioProblem {
+  /** The scenario path as given. */
   file: string;
+  /** 1-based line. */
   line: number;
+  /** 1-based column. */
   col: number;
+  /** What is wrong. */
   message: string;
+  /** What to do about it. */
   fix: string;
 }
 
@@ -287,7 +296,9 @@ export async function loadScenario(path: string): Promise<Scenario> {
 
 /** One line MMDAgent-EX sent during a scenario, at milliseconds from its start. */
 export interface TranscriptEntry {
+  /** Milliseconds from the scenario's start. */
   at: number;
+  /** The line without its LF. */
   line: string;
 }
 
@@ -295,13 +306,17 @@ export interface TranscriptEntry {
 export interface ScenarioFailure {
   /** `file:line` of the step. */
   where: string;
+  /** What went wrong, readable. */
   message: string;
 }
 
 /** The outcome of {@link runScenario}. */
 export interface ScenarioResult {
+  /** True when every step ran and every expect was met. */
   ok: boolean;
+  /** Every line MMDAgent-EX sent while the scenario ran. */
   transcript: TranscriptEntry[];
+  /** Empty when ok; otherwise the (first) failed step. */
   failures: ScenarioFailure[];
 }
 

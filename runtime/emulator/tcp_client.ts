@@ -49,6 +49,7 @@ export interface TcpClientOptions {
   retryCount: number;
   /** Times the retry pauses (default: the emulator's clock). */
   clock?: Clock;
+  /** Where connection events are logged. */
   log?: Logger;
   /** End the session at the first disconnect instead of reconnecting (reference 7.5). */
   breakOnDisconnect?: boolean;
@@ -68,7 +69,8 @@ export async function resolveIPv4(host: string): Promise<string> {
 }
 
 /** Loud explanation logged at each disconnect in client modes. */
-export const LINUX_DISCONNECT_NOTE = "on Linux the real MMDAgent-EX does not survive a peer's " +
+export const LINUX_DISCONNECT_NOTE: string =
+  "on Linux the real MMDAgent-EX does not survive a peer's " +
   "disconnect (reference 7.5): its Plugin_Remote thread deadlocks or the process is killed, and " +
   "it never reconnects; keep one connection for the whole session";
 

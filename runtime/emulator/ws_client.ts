@@ -30,7 +30,7 @@ import { acceptFor, encodeFrame, FrameReader, OP, randomKey } from "./ws_frame.t
 /** Pause before retrying with a new directory after `429 Too Many Requests`. */
 export const TOO_MANY_RETRY_MS = 200;
 /** `setMaxPayloadSize(SOCKET_MAXBUFLEN)`. */
-export const MAX_PAYLOAD = SOCKET_MAXBUFLEN;
+export const MAX_PAYLOAD: number = SOCKET_MAXBUFLEN;
 /** A handshake response longer than this is refused (Poco would fail too). */
 const MAX_RESPONSE_HEAD = 16384;
 
@@ -44,7 +44,9 @@ export interface WsClientOptions {
   directory: string;
   /** `Plugin_Remote_RetryCount`. */
   retryCount: number;
+  /** Times the retry pauses (default: the emulator's clock). */
   clock?: Clock;
+  /** Where connection events are logged. */
   log?: Logger;
   /** End the session at the first disconnect instead of reconnecting (reference 7.5). */
   breakOnDisconnect?: boolean;
@@ -52,6 +54,7 @@ export interface WsClientOptions {
 
 /** A refused handshake, with the text Poco's exception would carry. */
 export class HandshakeError extends Error {
+  /** `tooManyRequests`: the reason phrase contains "Too Many Requests". */
   constructor(message: string, readonly tooManyRequests = false) {
     super(message);
   }

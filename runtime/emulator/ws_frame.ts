@@ -20,10 +20,13 @@ export const WS_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 /** One received frame. */
 export interface Frame {
+  /** Last frame of a message. */
   fin: boolean;
+  /** One of {@link OP}. */
   opcode: number;
   /** Whether the sender masked the payload (clients must, servers must not). */
   masked: boolean;
+  /** The payload, unmasked. */
   payload: Uint8Array;
 }
 
@@ -79,6 +82,7 @@ export function randomKey(): string {
 
 /** Raised when a frame announces more payload than the receiver accepts (Poco throws). */
 export class FrameTooLargeError extends Error {
+  /** `size` was announced, `limit` was free. */
   constructor(readonly size: number, readonly limit: number) {
     super(`WebSocket frame of ${size} bytes does not fit the ${limit} bytes of free buffer`);
   }
@@ -93,6 +97,7 @@ export class FrameReader {
   #buf: Uint8Array;
   #conn: { read(p: Uint8Array): Promise<number | null> };
 
+  /** Reads from `conn`, starting with the bytes in `initial`. */
   constructor(conn: { read(p: Uint8Array): Promise<number | null> }, initial = new Uint8Array()) {
     this.#conn = conn;
     this.#buf = initial;
