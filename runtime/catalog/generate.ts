@@ -215,7 +215,10 @@ export function generate(messages: readonly RawMessage[]): string {
   }
   const map = (name: string, doc: string, list: readonly RawMessage[]) => {
     out.push(`/** ${doc} */`, `export interface ${name} {`);
-    for (const m of list) out.push(`  ${q(m.name)}: ${typeIdentifier(m.name)}Args;`);
+    for (const m of list) {
+      out.push(`  /** Arguments of \`${m.name}\`. */`);
+      out.push(`  ${q(m.name)}: ${typeIdentifier(m.name)}Args;`);
+    }
     out.push("}", "");
   };
   map("CommandArgsMap", "Command type → its named-argument interface.", commands);

@@ -3047,196 +3047,384 @@ export interface RabbitmqSendArgs {
 
 /** Command type → its named-argument interface. */
 export interface CommandArgsMap {
+  /** Arguments of `__AV_START`. */
   "__AV_START": AvStartArgs;
+  /** Arguments of `__AV_END`. */
   "__AV_END": AvEndArgs;
+  /** Arguments of `__AV_SETMODEL`. */
   "__AV_SETMODEL": AvSetmodelArgs;
+  /** Arguments of `__AV_EXMORPH`. */
   "__AV_EXMORPH": AvExmorphArgs;
+  /** Arguments of `__AV_ACTION`. */
   "__AV_ACTION": AvActionArgs;
+  /** Arguments of `__AVCONF_DISABLEAUTOLIP`. */
   "__AVCONF_DISABLEAUTOLIP": AvconfDisableautolipArgs;
+  /** Arguments of `__AV_MESSAGE`. */
   "__AV_MESSAGE": AvMessageArgs;
+  /** Arguments of `SNDSTRM`. */
   "SNDSTRM": SndstrmArgs;
+  /** Arguments of `SNDFILE`. */
   "SNDFILE": SndfileArgs;
+  /** Arguments of `SNDBRKS`. */
   "SNDBRKS": SndbrksArgs;
+  /** Arguments of `SND`. */
   "SND": SndArgs;
+  /** Arguments of `__peer_disconnected__`. */
   "__peer_disconnected__": PeerDisconnectedArgs;
+  /** Arguments of `__AV_TRACK`. */
   "__AV_TRACK": AvTrackArgs;
+  /** Arguments of `__AV_ARKIT`. */
   "__AV_ARKIT": AvArkitArgs;
+  /** Arguments of `__AV_AU`. */
   "__AV_AU": AvAuArgs;
+  /** Arguments of `__AV_EXBONE`. */
   "__AV_EXBONE": AvExboneArgs;
+  /** Arguments of `__AV_RECALIBRATE`. */
   "__AV_RECALIBRATE": AvRecalibrateArgs;
+  /** Arguments of `__AVCONF_ALLOWFARCLOSEMOVE`. */
   "__AVCONF_ALLOWFARCLOSEMOVE": AvconfAllowfarclosemoveArgs;
+  /** Arguments of `SPEAK_START`. */
   "SPEAK_START": SpeakStartArgs;
+  /** Arguments of `SPEAK_STOP`. */
   "SPEAK_STOP": SpeakStopArgs;
+  /** Arguments of `AVATAR_CONTROL`. */
   "AVATAR_CONTROL": AvatarControlArgs;
+  /** Arguments of `AVATAR_LOGSAVE_START`. */
   "AVATAR_LOGSAVE_START": AvatarLogsaveStartArgs;
+  /** Arguments of `AVATAR_LOGSAVE_STOP`. */
   "AVATAR_LOGSAVE_STOP": AvatarLogsaveStopArgs;
+  /** Arguments of `MODEL_ADD`. */
   "MODEL_ADD": ModelAddArgs;
+  /** Arguments of `MODEL_CHANGE`. */
   "MODEL_CHANGE": ModelChangeArgs;
+  /** Arguments of `MODEL_CHANGE_ASYNC`. */
   "MODEL_CHANGE_ASYNC": ModelChangeAsyncArgs;
+  /** Arguments of `MODEL_DELETE`. */
   "MODEL_DELETE": ModelDeleteArgs;
+  /** Arguments of `MODEL_BINDBONE`. */
   "MODEL_BINDBONE": ModelBindboneArgs;
+  /** Arguments of `MODEL_BINDFACE`. */
   "MODEL_BINDFACE": ModelBindfaceArgs;
+  /** Arguments of `MODEL_UNBINDBONE`. */
   "MODEL_UNBINDBONE": ModelUnbindboneArgs;
+  /** Arguments of `MODEL_UNBINDFACE`. */
   "MODEL_UNBINDFACE": ModelUnbindfaceArgs;
+  /** Arguments of `MOTION_ADD`. */
   "MOTION_ADD": MotionAddArgs;
+  /** Arguments of `MOTION_CHANGE`. */
   "MOTION_CHANGE": MotionChangeArgs;
+  /** Arguments of `MOTION_RESET`. */
   "MOTION_RESET": MotionResetArgs;
+  /** Arguments of `MOTION_ACCELERATE`. */
   "MOTION_ACCELERATE": MotionAccelerateArgs;
+  /** Arguments of `MOTION_DELETE`. */
   "MOTION_DELETE": MotionDeleteArgs;
+  /** Arguments of `MOTION_CONFIGURE`. */
   "MOTION_CONFIGURE": MotionConfigureArgs;
+  /** Arguments of `MOTIONCAPTURE_START`. */
   "MOTIONCAPTURE_START": MotioncaptureStartArgs;
+  /** Arguments of `MOTIONCAPTURE_STOP`. */
   "MOTIONCAPTURE_STOP": MotioncaptureStopArgs;
+  /** Arguments of `TEXTURE_SETANIMATIONRATE`. */
   "TEXTURE_SETANIMATIONRATE": TextureSetanimationrateArgs;
+  /** Arguments of `CONFIG_PARALLELSKINNING_THREADS`. */
   "CONFIG_PARALLELSKINNING_THREADS": ConfigParallelskinningThreadsArgs;
+  /** Arguments of `MOVE_START`. */
   "MOVE_START": MoveStartArgs;
+  /** Arguments of `MOVE_STOP`. */
   "MOVE_STOP": MoveStopArgs;
+  /** Arguments of `TURN_START`. */
   "TURN_START": TurnStartArgs;
+  /** Arguments of `TURN_STOP`. */
   "TURN_STOP": TurnStopArgs;
+  /** Arguments of `ROTATE_START`. */
   "ROTATE_START": RotateStartArgs;
+  /** Arguments of `ROTATE_STOP`. */
   "ROTATE_STOP": RotateStopArgs;
+  /** Arguments of `LIPSYNC_START`. */
   "LIPSYNC_START": LipsyncStartArgs;
+  /** Arguments of `LIPSYNC_STOP`. */
   "LIPSYNC_STOP": LipsyncStopArgs;
+  /** Arguments of `CAMERA`. */
   "CAMERA": CameraArgs;
+  /** Arguments of `STAGE`. */
   "STAGE": StageArgs;
+  /** Arguments of `LIGHTCOLOR`. */
   "LIGHTCOLOR": LightcolorArgs;
+  /** Arguments of `LIGHTDIRECTION`. */
   "LIGHTDIRECTION": LightdirectionArgs;
+  /** Arguments of `WINDOWFRAME`. */
   "WINDOWFRAME": WindowframeArgs;
+  /** Arguments of `WINDOWFRAME_ADD`. */
   "WINDOWFRAME_ADD": WindowframeAddArgs;
+  /** Arguments of `WINDOWFRAME_DELETE`. */
   "WINDOWFRAME_DELETE": WindowframeDeleteArgs;
+  /** Arguments of `WINDOWFRAME_DELETEALL`. */
   "WINDOWFRAME_DELETEALL": WindowframeDeleteallArgs;
+  /** Arguments of `WINDOWOVERLAY_ADD`. */
   "WINDOWOVERLAY_ADD": WindowoverlayAddArgs;
+  /** Arguments of `WINDOWOVERLAY_DELETE`. */
   "WINDOWOVERLAY_DELETE": WindowoverlayDeleteArgs;
+  /** Arguments of `WINDOWOVERLAY_DELETEALL`. */
   "WINDOWOVERLAY_DELETEALL": WindowoverlayDeleteallArgs;
+  /** Arguments of `WINDOWOVERLAY_HIDE`. */
   "WINDOWOVERLAY_HIDE": WindowoverlayHideArgs;
+  /** Arguments of `WINDOWOVERLAY_SHOW`. */
   "WINDOWOVERLAY_SHOW": WindowoverlayShowArgs;
+  /** Arguments of `TRANSPARENT_START`. */
   "TRANSPARENT_START": TransparentStartArgs;
+  /** Arguments of `TRANSPARENT_STOP`. */
   "TRANSPARENT_STOP": TransparentStopArgs;
+  /** Arguments of `TEXTAREA_ADD`. */
   "TEXTAREA_ADD": TextareaAddArgs;
+  /** Arguments of `TEXTAREA_SET`. */
   "TEXTAREA_SET": TextareaSetArgs;
+  /** Arguments of `TEXTAREA_DELETE`. */
   "TEXTAREA_DELETE": TextareaDeleteArgs;
+  /** Arguments of `CAPTION_SETSTYLE`. */
   "CAPTION_SETSTYLE": CaptionSetstyleArgs;
+  /** Arguments of `CAPTION_START`. */
   "CAPTION_START": CaptionStartArgs;
+  /** Arguments of `CAPTION_STOP`. */
   "CAPTION_STOP": CaptionStopArgs;
+  /** Arguments of `NOTIFY_SHOW`. */
   "NOTIFY_SHOW": NotifyShowArgs;
+  /** Arguments of `PROMPT_SHOW`. */
   "PROMPT_SHOW": PromptShowArgs;
+  /** Arguments of `INFOTEXT_FILE`. */
   "INFOTEXT_FILE": InfotextFileArgs;
+  /** Arguments of `INFOTEXT_STRING`. */
   "INFOTEXT_STRING": InfotextStringArgs;
+  /** Arguments of `BUTTON_ADD`. */
   "BUTTON_ADD": ButtonAddArgs;
+  /** Arguments of `BUTTON_DELETE`. */
   "BUTTON_DELETE": ButtonDeleteArgs;
+  /** Arguments of `MENU`. */
   "MENU": MenuArgs;
+  /** Arguments of `REMOTEKEY_CHAR`. */
   "REMOTEKEY_CHAR": RemotekeyCharArgs;
+  /** Arguments of `REMOTEKEY_DOWN`. */
   "REMOTEKEY_DOWN": RemotekeyDownArgs;
+  /** Arguments of `REMOTEKEY_UP`. */
   "REMOTEKEY_UP": RemotekeyUpArgs;
+  /** Arguments of `KEYVALUE_SET`. */
   "KEYVALUE_SET": KeyvalueSetArgs;
+  /** Arguments of `PLUGIN_ENABLE`. */
   "PLUGIN_ENABLE": PluginEnableArgs;
+  /** Arguments of `PLUGIN_DISABLE`. */
   "PLUGIN_DISABLE": PluginDisableArgs;
+  /** Arguments of `OPEN_CONTENT`. */
   "OPEN_CONTENT": OpenContentArgs;
+  /** Arguments of `HOME_SET`. */
   "HOME_SET": HomeSetArgs;
+  /** Arguments of `HOME_CLEAR`. */
   "HOME_CLEAR": HomeClearArgs;
+  /** Arguments of `LOG_START`. */
   "LOG_START": LogStartArgs;
+  /** Arguments of `LOG_FINISH`. */
   "LOG_FINISH": LogFinishArgs;
+  /** Arguments of `LOG_UPLOAD`. */
   "LOG_UPLOAD": LogUploadArgs;
+  /** Arguments of `RECOG_RECORD_START`. */
   "RECOG_RECORD_START": RecogRecordStartArgs;
+  /** Arguments of `RECOG_RECORD_STOP`. */
   "RECOG_RECORD_STOP": RecogRecordStopArgs;
+  /** Arguments of `EXECUTE`. */
   "EXECUTE": ExecuteArgs;
+  /** Arguments of `KEY_POST`. */
   "KEY_POST": KeyPostArgs;
+  /** Arguments of `SOUND_START`. */
   "SOUND_START": SoundStartArgs;
+  /** Arguments of `SOUND_STOP`. */
   "SOUND_STOP": SoundStopArgs;
+  /** Arguments of `SYNTH_START`. */
   "SYNTH_START": SynthStartArgs;
+  /** Arguments of `SYNTH_STOP`. */
   "SYNTH_STOP": SynthStopArgs;
+  /** Arguments of `RECOG_MODIFY`. */
   "RECOG_MODIFY": RecogModifyArgs;
+  /** Arguments of `VALUE_SET`. */
   "VALUE_SET": ValueSetArgs;
+  /** Arguments of `VALUE_UNSET`. */
   "VALUE_UNSET": ValueUnsetArgs;
+  /** Arguments of `VALUE_EVAL`. */
   "VALUE_EVAL": ValueEvalArgs;
+  /** Arguments of `VALUE_GET`. */
   "VALUE_GET": ValueGetArgs;
+  /** Arguments of `TIMER_START`. */
   "TIMER_START": TimerStartArgs;
+  /** Arguments of `TIMER_STOP`. */
   "TIMER_STOP": TimerStopArgs;
+  /** Arguments of `TIMER_CANCEL`. */
   "TIMER_CANCEL": TimerCancelArgs;
+  /** Arguments of `FST_LOAD`. */
   "FST_LOAD": FstLoadArgs;
+  /** Arguments of `SUBFST_START`. */
   "SUBFST_START": SubfstStartArgs;
+  /** Arguments of `SUBFST_START_IF`. */
   "SUBFST_START_IF": SubfstStartIfArgs;
+  /** Arguments of `SUBFST_STOP`. */
   "SUBFST_STOP": SubfstStopArgs;
+  /** Arguments of `NETWORK_GET`. */
   "NETWORK_GET": NetworkGetArgs;
+  /** Arguments of `RABBITMQ_SEND`. */
   "RABBITMQ_SEND": RabbitmqSendArgs;
 }
 
 /** Event type → its named-argument interface. */
 export interface EventArgsMap {
+  /** Arguments of `SPEAK_EVENT_START`. */
   "SPEAK_EVENT_START": SpeakEventStartArgs;
+  /** Arguments of `SPEAK_EVENT_STOP`. */
   "SPEAK_EVENT_STOP": SpeakEventStopArgs;
+  /** Arguments of `AVATAR_EVENT_CONTROL`. */
   "AVATAR_EVENT_CONTROL": AvatarEventControlArgs;
+  /** Arguments of `AVATAR`. */
   "AVATAR": AvatarArgs;
+  /** Arguments of `AVATAR_EVENT_IDLE`. */
   "AVATAR_EVENT_IDLE": AvatarEventIdleArgs;
+  /** Arguments of `REMOTE_EVENT_CONNECTED`. */
   "REMOTE_EVENT_CONNECTED": RemoteEventConnectedArgs;
+  /** Arguments of `REMOTE_EVENT_DISCONNECTED`. */
   "REMOTE_EVENT_DISCONNECTED": RemoteEventDisconnectedArgs;
+  /** Arguments of `MODEL_EVENT_ADD`. */
   "MODEL_EVENT_ADD": ModelEventAddArgs;
+  /** Arguments of `MODEL_EVENT_CHANGE`. */
   "MODEL_EVENT_CHANGE": ModelEventChangeArgs;
+  /** Arguments of `MODEL_EVENT_DELETE`. */
   "MODEL_EVENT_DELETE": ModelEventDeleteArgs;
+  /** Arguments of `MODEL_EVENT_SELECT`. */
   "MODEL_EVENT_SELECT": ModelEventSelectArgs;
+  /** Arguments of `MODEL_EVENT_BINDBONE`. */
   "MODEL_EVENT_BINDBONE": ModelEventBindboneArgs;
+  /** Arguments of `MODEL_EVENT_BINDFACE`. */
   "MODEL_EVENT_BINDFACE": ModelEventBindfaceArgs;
+  /** Arguments of `MODEL_EVENT_UNBINDBONE`. */
   "MODEL_EVENT_UNBINDBONE": ModelEventUnbindboneArgs;
+  /** Arguments of `MODEL_EVENT_UNBINDFACE`. */
   "MODEL_EVENT_UNBINDFACE": ModelEventUnbindfaceArgs;
+  /** Arguments of `MOTION_EVENT_ADD`. */
   "MOTION_EVENT_ADD": MotionEventAddArgs;
+  /** Arguments of `MOTION_EVENT_CHANGE`. */
   "MOTION_EVENT_CHANGE": MotionEventChangeArgs;
+  /** Arguments of `MOTION_EVENT_RESET`. */
   "MOTION_EVENT_RESET": MotionEventResetArgs;
+  /** Arguments of `MOTION_EVENT_ACCELERATE`. */
   "MOTION_EVENT_ACCELERATE": MotionEventAccelerateArgs;
+  /** Arguments of `MOTION_EVENT_DELETE`. */
   "MOTION_EVENT_DELETE": MotionEventDeleteArgs;
+  /** Arguments of `MOTION_EVENT_CONFIGURE`. */
   "MOTION_EVENT_CONFIGURE": MotionEventConfigureArgs;
+  /** Arguments of `MOVE_EVENT_START`. */
   "MOVE_EVENT_START": MoveEventStartArgs;
+  /** Arguments of `MOVE_EVENT_STOP`. */
   "MOVE_EVENT_STOP": MoveEventStopArgs;
+  /** Arguments of `TURN_EVENT_START`. */
   "TURN_EVENT_START": TurnEventStartArgs;
+  /** Arguments of `TURN_EVENT_STOP`. */
   "TURN_EVENT_STOP": TurnEventStopArgs;
+  /** Arguments of `ROTATE_EVENT_START`. */
   "ROTATE_EVENT_START": RotateEventStartArgs;
+  /** Arguments of `ROTATE_EVENT_STOP`. */
   "ROTATE_EVENT_STOP": RotateEventStopArgs;
+  /** Arguments of `LIPSYNC_EVENT_START`. */
   "LIPSYNC_EVENT_START": LipsyncEventStartArgs;
+  /** Arguments of `LIPSYNC_EVENT_STOP`. */
   "LIPSYNC_EVENT_STOP": LipsyncEventStopArgs;
+  /** Arguments of `WINDOWFRAME_EVENT_ADD`. */
   "WINDOWFRAME_EVENT_ADD": WindowframeEventAddArgs;
+  /** Arguments of `WINDOWFRAME_EVENT_DELETE`. */
   "WINDOWFRAME_EVENT_DELETE": WindowframeEventDeleteArgs;
+  /** Arguments of `WINDOWOVERLAY_EVENT_ADD`. */
   "WINDOWOVERLAY_EVENT_ADD": WindowoverlayEventAddArgs;
+  /** Arguments of `WINDOWOVERLAY_EVENT_DELETE`. */
   "WINDOWOVERLAY_EVENT_DELETE": WindowoverlayEventDeleteArgs;
+  /** Arguments of `WINDOWOVERLAY_EVENT_HIDE`. */
   "WINDOWOVERLAY_EVENT_HIDE": WindowoverlayEventHideArgs;
+  /** Arguments of `WINDOWOVERLAY_EVENT_SHOW`. */
   "WINDOWOVERLAY_EVENT_SHOW": WindowoverlayEventShowArgs;
+  /** Arguments of `TEXTAREA_EVENT_ADD`. */
   "TEXTAREA_EVENT_ADD": TextareaEventAddArgs;
+  /** Arguments of `TEXTAREA_EVENT_SET`. */
   "TEXTAREA_EVENT_SET": TextareaEventSetArgs;
+  /** Arguments of `TEXTAREA_EVENT_DELETE`. */
   "TEXTAREA_EVENT_DELETE": TextareaEventDeleteArgs;
+  /** Arguments of `CAPTION_EVENT_SETSTYLE`. */
   "CAPTION_EVENT_SETSTYLE": CaptionEventSetstyleArgs;
+  /** Arguments of `CAPTION_EVENT_START`. */
   "CAPTION_EVENT_START": CaptionEventStartArgs;
+  /** Arguments of `CAPTION_EVENT_STOP`. */
   "CAPTION_EVENT_STOP": CaptionEventStopArgs;
+  /** Arguments of `PROMPT_EVENT_SELECTED`. */
   "PROMPT_EVENT_SELECTED": PromptEventSelectedArgs;
+  /** Arguments of `INFOTEXT_EVENT_SHOW`. */
   "INFOTEXT_EVENT_SHOW": InfotextEventShowArgs;
+  /** Arguments of `INFOTEXT_EVENT_CLOSE`. */
   "INFOTEXT_EVENT_CLOSE": InfotextEventCloseArgs;
+  /** Arguments of `BUTTON_EVENT_ADD`. */
   "BUTTON_EVENT_ADD": ButtonEventAddArgs;
+  /** Arguments of `BUTTON_EVENT_DELETE`. */
   "BUTTON_EVENT_DELETE": ButtonEventDeleteArgs;
+  /** Arguments of `BUTTON_EVENT_EXEC`. */
   "BUTTON_EVENT_EXEC": ButtonEventExecArgs;
+  /** Arguments of `MENU_EVENT`. */
   "MENU_EVENT": MenuEventArgs;
+  /** Arguments of `KEY`. */
   "KEY": KeyArgs;
+  /** Arguments of `TAPPED`. */
   "TAPPED": TappedArgs;
+  /** Arguments of `DRAGANDDROP`. */
   "DRAGANDDROP": DraganddropArgs;
+  /** Arguments of `SCREEN_EVENT_LONGPRESSED`. */
   "SCREEN_EVENT_LONGPRESSED": ScreenEventLongpressedArgs;
+  /** Arguments of `SCREEN_EVENT_LONGRELEASED`. */
   "SCREEN_EVENT_LONGRELEASED": ScreenEventLongreleasedArgs;
+  /** Arguments of `CURRENT_TIME`. */
   "CURRENT_TIME": CurrentTimeArgs;
+  /** Arguments of `PLUGIN_EVENT_ENABLE`. */
   "PLUGIN_EVENT_ENABLE": PluginEventEnableArgs;
+  /** Arguments of `PLUGIN_EVENT_DISABLE`. */
   "PLUGIN_EVENT_DISABLE": PluginEventDisableArgs;
+  /** Arguments of `SOUND_EVENT_START`. */
   "SOUND_EVENT_START": SoundEventStartArgs;
+  /** Arguments of `SOUND_EVENT_STOP`. */
   "SOUND_EVENT_STOP": SoundEventStopArgs;
+  /** Arguments of `SYNTH_EVENT_START`. */
   "SYNTH_EVENT_START": SynthEventStartArgs;
+  /** Arguments of `SYNTH_EVENT_STOP`. */
   "SYNTH_EVENT_STOP": SynthEventStopArgs;
+  /** Arguments of `RECOG_EVENT_START`. */
   "RECOG_EVENT_START": RecogEventStartArgs;
+  /** Arguments of `RECOG_EVENT_STOP`. */
   "RECOG_EVENT_STOP": RecogEventStopArgs;
+  /** Arguments of `RECOG_EVENT_OVERFLOW`. */
   "RECOG_EVENT_OVERFLOW": RecogEventOverflowArgs;
+  /** Arguments of `RECOG_EVENT_GMM`. */
   "RECOG_EVENT_GMM": RecogEventGmmArgs;
+  /** Arguments of `RECOG_EVENT_AWAY`. */
   "RECOG_EVENT_AWAY": RecogEventAwayArgs;
+  /** Arguments of `RECOG_EVENT_MODIFY`. */
   "RECOG_EVENT_MODIFY": RecogEventModifyArgs;
+  /** Arguments of `RECOG_EVENT_RAPID`. */
   "RECOG_EVENT_RAPID": RecogEventRapidArgs;
+  /** Arguments of `VALUE_EVENT_SET`. */
   "VALUE_EVENT_SET": ValueEventSetArgs;
+  /** Arguments of `VALUE_EVENT_UNSET`. */
   "VALUE_EVENT_UNSET": ValueEventUnsetArgs;
+  /** Arguments of `VALUE_EVENT_EVAL`. */
   "VALUE_EVENT_EVAL": ValueEventEvalArgs;
+  /** Arguments of `VALUE_EVENT_GET`. */
   "VALUE_EVENT_GET": ValueEventGetArgs;
+  /** Arguments of `TIMER_EVENT_START`. */
   "TIMER_EVENT_START": TimerEventStartArgs;
+  /** Arguments of `TIMER_EVENT_STOP`. */
   "TIMER_EVENT_STOP": TimerEventStopArgs;
+  /** Arguments of `TIMER_EVENT_CANCELLED`. */
   "TIMER_EVENT_CANCELLED": TimerEventCancelledArgs;
+  /** Arguments of `SUBFST_EVENT_START`. */
   "SUBFST_EVENT_START": SubfstEventStartArgs;
+  /** Arguments of `SUBFST_EVENT_STOP`. */
   "SUBFST_EVENT_STOP": SubfstEventStopArgs;
+  /** Arguments of `NETWORK_EVENT_GET`. */
   "NETWORK_EVENT_GET": NetworkEventGetArgs;
 }
