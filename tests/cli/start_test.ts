@@ -71,3 +71,41 @@ Deno.test("start against the emulator's TCP server: one connection, the greeter 
     assertEquals(status.code, 0, new TextDecoder().decode(status.stderr));
   }
 });
+
+Deno.test("start --stdio as a Plugin_AnyScript child: the greeter answers on stdout, which carries only message lines, and stdin EOF ends it", async () => {
+  const dir = Deno.makeTempDirSync();
+  const mdf = `${dir}/content.mdf`;
+  Deno.writeTextFileSync(mdf, "# no Plugin_Remote keys: AnyScript talks over stdio\n");
+  const child = startCli(["start", "--stdio", mdf, "--no-watch"]);
+  const guard = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  const w = child.stdin.getWriter();
+  const enc = new TextEncoder();
+  // As Plugin_AnyScript does: every message as TYPE|ARGS\n, the child's own lines echoed back.
+  await new Promise((r) => setTimeout(r, 1500));
+  await w.write(enc.encode("RECOG_EVENT_START\nRECOG_EVENT_STOP|hello\n"));
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let out = "";
+  while (!out.includes("SYNTH_START|")) {
+    const r = await reader.read();
+    if (r.done) break;
+    out += r.value;
+  }
+  const closedAt = performance.now();
+  await w.close();
+  for (;;) {
+    const r = await reader.read();
+    if (r.done) break;
+    out += r.value;
+  }
+  const status = await child.status;
+  const exitMs = performance.now() - closedAt;
+  clearTimeout(guard);
+  await child.stderr.cancel();
+  assert(out.includes("SYNTH_START|mei|mei_voice_normal|"), out);
+  for (const line of out.split("\n").filter((l) => l !== "")) {
+    assert(/^[A-Z_]+(\|.*)?$/.test(line), `stdout carried a non-message line: ${line}`);
+  }
+  assertEquals(status.code, 0);
+  // A generous bound, only to catch a runtime that keeps running after EOF.
+  assert(exitMs < 10_000, `exited ${exitMs} ms after EOF`);
+});
