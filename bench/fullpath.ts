@@ -6,7 +6,7 @@
 import { startSession } from "../runtime/session/session.ts";
 import { createLogger } from "../runtime/log/logger.ts";
 import { latencySummary } from "./stats.ts";
-import { readLines, roundTrips, throughput } from "./line_peer.ts";
+import { readLines, roundTrips, windowedThroughput } from "./line_peer.ts";
 
 const ECHO_BOT = `import { createBot } from "${new URL("../mod.ts", import.meta.url).href}";
 const bot = createBot();
@@ -80,10 +80,11 @@ export async function measureFullPath(
       (i) => `MESSAGE|ping|${i}`,
       (l, i) => l === `MESSAGE|pong|${i}`,
     );
-    const tput = await throughput(
+    const tput = await windowedThroughput(
       conn,
       lines,
       pipelined,
+      16,
       (i) => `MESSAGE|ping|${i}`,
       (l) => l.startsWith("MESSAGE|pong|"),
     );

@@ -85,3 +85,33 @@ export async function throughput(
   await writer;
   return count / ((performance.now() - t0) / 1000);
 }
+
+/**
+ * Windowed throughput: keeps at most `window` lines unanswered (a bot's inbox is bounded and drops
+ * its oldest message when flooded, so an unbounded pipeline would measure drops, not speed).
+ */
+export async function windowedThroughput(
+  conn: Deno.Conn,
+  lines: AsyncIterator<string>,
+  count: number,
+  window: number,
+  make: (i: number) => string,
+  isAnswer: (line: string) => boolean,
+): Promise<number> {
+  const t0 = performance.now();
+  let sent = 0;
+  let got = 0;
+  while (got < count) {
+    let text = "";
+    while (sent < count && sent - got < window) text += make(sent++) + "\n";
+    if (text) {
+      const bytes = encoder.encode(text);
+      let off = 0;
+      while (off < bytes.length) off += await conn.write(bytes.subarray(off));
+    }
+    const r = await lines.next();
+    if (r.done) throw new Error("connection closed during throughput run");
+    if (isAnswer(r.value)) got++;
+  }
+  return count / ((performance.now() - t0) / 1000);
+}
