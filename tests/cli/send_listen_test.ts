@@ -4,7 +4,7 @@
  * stands in for MMDAgent-EX's TCP server), and on their own connection when no runtime runs.
  */
 import { serveControl } from "../../runtime/control/server.ts";
-import { assert, assertEquals, assertIncludes, eventually } from "../control/assert.ts";
+import { assert, assertEquals, assertIncludes, eventually } from "../assert.ts";
 import { fakeSession, type Peer, startPeer } from "../control/fake_session.ts";
 
 const MAIN = new URL("../../runtime/cli/main.ts", import.meta.url).pathname;

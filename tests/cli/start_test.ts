@@ -2,7 +2,7 @@
  * `start` end to end: the real CLI as a child process, in console mode from a pipe and against the
  * emulator's MMDAgent-EX side over a real loopback TCP socket, with the example bots.
  */
-import { assert, assertEquals } from "../wire/assert.ts";
+import { assert, assertEquals } from "../assert.ts";
 import { Emulator } from "../../runtime/emulator/core.ts";
 import { serveTcp } from "../../runtime/emulator/tcp_server.ts";
 

@@ -1,6 +1,6 @@
 /** The bounded line splitter used for control JSON lines and stdin messages. */
 import { readLines, textLines } from "../../runtime/control/lines.ts";
-import { assertEquals } from "./assert.ts";
+import { assertEquals } from "../assert.ts";
 
 function streamOf(chunks: (string | number[])[]): ReadableStream<Uint8Array> {
   const enc = new TextEncoder();

@@ -1,6 +1,6 @@
 /** The operator check shared by `send` on its own connection and through a runtime. */
 import { operatorGuard } from "../../runtime/control/operator_guard.ts";
-import { assert, assertEquals, assertIncludes } from "./assert.ts";
+import { assert, assertEquals, assertIncludes } from "../assert.ts";
 
 const ctx = { commands: { hasStartupFst: false } };
 

@@ -5,7 +5,7 @@
 import { findRuntime, requireRuntime } from "../../runtime/control/client.ts";
 import { serveControl } from "../../runtime/control/server.ts";
 import type { TrafficRecord } from "../../runtime/record/schema.ts";
-import { assert, assertEquals, assertIncludes, assertRejects, eventually } from "./assert.ts";
+import { assert, assertEquals, assertIncludes, assertRejects, eventually } from "../assert.ts";
 import { fakeSession, startPeer } from "./fake_session.ts";
 
 async function setup() {

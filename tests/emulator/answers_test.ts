@@ -1,4 +1,4 @@
-import { assert } from "./assert.ts";
+import { assert } from "../assert.ts";
 import { VirtualClock } from "../../runtime/clock/virtual.ts";
 import { Emulator } from "../../runtime/emulator/core.ts";
 import { ANSWER_CASES } from "./answers_fixture.ts";

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "../assert.ts";
 import { VirtualClock } from "../../runtime/clock/virtual.ts";
 import { Emulator } from "../../runtime/emulator/core.ts";
 import { makeContent } from "./content.ts";

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "../assert.ts";
 import { type ParserEvent, RemoteParser, strtokCRLF } from "../../runtime/emulator/parser.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);

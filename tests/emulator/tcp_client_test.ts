@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "../assert.ts";
 import { Emulator } from "../../runtime/emulator/core.ts";
 import { connectTcp } from "../../runtime/emulator/tcp_client.ts";
 import { memoryLogger } from "../../runtime/log/logger.ts";

@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "../assert.ts";
 import { Emulator } from "../../runtime/emulator/core.ts";
 import { serveTcp } from "../../runtime/emulator/tcp_server.ts";
 

@@ -3,7 +3,7 @@
  * sandboxed process, against a small stand-in for MMDAgent-EX in the sink: it echoes each line and
  * ends speech one virtual second after SYNTH_START.
  */
-import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { createHost, type Host } from "../../runtime/host/host.ts";
 import { memoryLogger } from "../../runtime/log/logger.ts";
 import { loadManifest } from "../../runtime/manifest/load.ts";

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { createHost, type Host } from "../../runtime/host/host.ts";
 import { memoryLogger } from "../../runtime/log/logger.ts";
 import type { BotSpec } from "../../runtime/manifest/types.ts";

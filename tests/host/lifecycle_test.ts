@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "../assert.ts";
 import { createHost } from "../../runtime/host/host.ts";
 import { memoryLogger } from "../../runtime/log/logger.ts";
 import type { WireUnit } from "../../runtime/wire/types.ts";

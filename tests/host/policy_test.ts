@@ -1,4 +1,4 @@
-import { assertEquals } from "./assert.ts";
+import { assertEquals } from "../assert.ts";
 import { createRestarts } from "../../runtime/host/supervisor.ts";
 import { createWatchdog } from "../../runtime/host/budget.ts";
 import { formatBotError } from "../../runtime/host/load_error.ts";

@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch } from "./assert.ts";
+import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { createHost } from "../../runtime/host/host.ts";
 import { memoryLogger } from "../../runtime/log/logger.ts";
 import { botSpec, FIXTURES, guardContext, launcher, recordingSink } from "./helpers.ts";

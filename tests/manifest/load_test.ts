@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch, assertRejects, assertThrows } from "./assert.ts";
+import { assert, assertEquals, assertMatch, assertRejects, assertThrows } from "../assert.ts";
 import { join } from "node:path";
 import { loadManifest, ManifestError, parseManifest } from "../../runtime/manifest/load.ts";
 

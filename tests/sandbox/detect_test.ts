@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch } from "../manifest/assert.ts";
+import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { detectSandbox, parseLdd, weakerWarning } from "../../runtime/sandbox/detect.ts";
 import { isolationLine, refusedLine } from "../../runtime/sandbox/report.ts";
 import { buildLaunch, SandboxUnavailableError } from "../../runtime/sandbox/launch.ts";

@@ -6,7 +6,7 @@
  * succeed. The table of outcomes is printed for the issue note.
  */
 import { join } from "node:path";
-import { assert, assertEquals, assertMatch } from "../manifest/assert.ts";
+import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { type DetectedSandbox, detectSandbox } from "../../runtime/sandbox/detect.ts";
 import { isGone, processTree, procStat } from "../../runtime/sandbox/proc.ts";
 import {

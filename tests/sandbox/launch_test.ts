@@ -1,4 +1,4 @@
-import { assert, assertEquals, assertMatch, assertThrows } from "../manifest/assert.ts";
+import { assert, assertEquals, assertMatch, assertThrows } from "../assert.ts";
 import type { BotPermissions } from "../../runtime/manifest/types.ts";
 import type { DetectedSandbox } from "../../runtime/sandbox/detect.ts";
 import {

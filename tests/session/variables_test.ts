@@ -1,4 +1,4 @@
-import { assertEquals } from "../wire/assert.ts";
+import { assertEquals } from "../assert.ts";
 import { createVariableTracker } from "../../runtime/session/variables.ts";
 
 Deno.test("the variable list is unknown until MMDAgent-EX's start-up announcement is seen", () => {

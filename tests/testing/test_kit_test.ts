@@ -3,7 +3,7 @@
  * on a virtual clock, with and without the in-process emulator.
  */
 import { createTestRuntime } from "../../testing.ts";
-import { assert, assertEquals } from "../host/assert.ts";
+import { assert, assertEquals } from "../assert.ts";
 
 const MOD = new URL("../../mod.ts", import.meta.url).href;
 

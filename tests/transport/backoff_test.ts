@@ -1,4 +1,4 @@
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "../assert.ts";
 import { createBackoff } from "../../runtime/transport/backoff.ts";
 
 Deno.test("backoff: starts at 250 ms and doubles up to the 10 s ceiling (no jitter at random 0.5)", () => {

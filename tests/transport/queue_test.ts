@@ -1,4 +1,4 @@
-import { assertEquals } from "./assert.ts";
+import { assertEquals } from "../assert.ts";
 import { createOutboundQueue } from "../../runtime/transport/queue.ts";
 import { unit } from "./helpers.ts";
 

@@ -2,7 +2,7 @@
  * mmdbot as a Plugin_AnyScript child: a real child process runs a stdio link; this test plays
  * MMDAgent-EX (writes `TYPE|ARGS\n` to its stdin, reads lines from its stdout).
  */
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "../assert.ts";
 import { EventReader, guard, pause, unit } from "./helpers.ts";
 import { openLink } from "../../runtime/transport/open.ts";
 

@@ -2,7 +2,7 @@
  * mmdbot as TCP server (MMDAgent-EX runs `Plugin_Remote_EnableClient`): raw Deno.connect clients play
  * MMDAgent-EX connecting, dying and reconnecting.
  */
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "../assert.ts";
 import { openLink } from "../../runtime/transport/open.ts";
 import { createLink } from "../../runtime/transport/link.ts";
 import { listenTcp } from "../../runtime/transport/tcp_server.ts";

@@ -2,7 +2,7 @@
  * mmdbot as WebSocket server (MMDAgent-EX's WebSocket client connects): a raw RFC 6455 client over
  * TCP plays MMDAgent-EX and inspects every frame the server sends.
  */
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "../assert.ts";
 import { openLink } from "../../runtime/transport/open.ts";
 import { memoryLogger } from "../../runtime/log/logger.ts";
 import { makeUnit } from "../../runtime/wire/types.ts";

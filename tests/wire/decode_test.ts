@@ -1,6 +1,6 @@
 import { createLineDecoder, type DecodeResult } from "../../runtime/wire/decode.ts";
 import type { InboundLine } from "../../runtime/wire/types.ts";
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "../assert.ts";
 
 const enc = new TextEncoder();
 

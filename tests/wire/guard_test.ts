@@ -7,7 +7,7 @@ import {
   resolveMaxLineBytes,
 } from "../../runtime/wire/guard.ts";
 import { type Refusal, RefusedError } from "../../runtime/wire/types.ts";
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "../assert.ts";
 
 const ctx: GuardContext = { commands: { hasStartupFst: false } };
 const stdio: GuardContext = { ...ctx, mode: "stdio" };

@@ -1,5 +1,5 @@
 import { echoForm, formatMessage, parseInbound, parseMessage } from "../../runtime/wire/parse.ts";
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "../assert.ts";
 
 function typeArgsFields(line: string) {
   const m = parseMessage(line);

@@ -6,7 +6,7 @@ import {
   sndHeader,
 } from "../../runtime/wire/snd.ts";
 import { RefusedError, type WireUnit } from "../../runtime/wire/types.ts";
-import { assert, assertEquals } from "./assert.ts";
+import { assert, assertEquals } from "../assert.ts";
 
 const dec = new TextDecoder();
 
