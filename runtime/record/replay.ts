@@ -8,7 +8,7 @@
  * the operator (`cli`, `control`) cannot be reproduced by bots, but their echoes are still fed.
  * Timing is ignored unless a tolerance is given.
  */
-import { createTestRuntime } from "../../testing.ts";
+import { createTestRuntime } from "../session/test_runtime.ts";
 import type { TrafficRecord } from "./schema.ts";
 import { diffLines, type DiffOp, formatDiff } from "./diff.ts";
 

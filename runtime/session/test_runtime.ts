@@ -1,0 +1,411 @@
+/**
+ * The test runtime behind `testing.ts` (the public test kit) and `replay`: bots as real sandboxed
+ * processes on a virtual clock, against an in-process emulator or no peer at all, with a wait for
+ * quiet after every step. See `testing.ts` for the documentation bot authors read.
+ *
+ * @module
+ */
+import { type Clock, sleepOn, type TimerId } from "../clock/clock.ts";
+import { VirtualClock } from "../clock/virtual.ts";
+import { memoryLogger } from "../log/logger.ts";
+import { loadManifest } from "../manifest/load.ts";
+import type { Manifest } from "../manifest/types.ts";
+import { createHost, type Host } from "../host/host.ts";
+import { type DetectedSandbox, detectSandbox } from "../sandbox/detect.ts";
+import { buildLaunch } from "../sandbox/launch.ts";
+import { Emulator } from "../emulator/core.ts";
+import { emulatorLink } from "./emulator_link.ts";
+import type { Link, SendOutcome } from "../transport/types.ts";
+import type { WireUnit } from "../wire/types.ts";
+import type { TrafficRecord } from "../record/schema.ts";
+import { openRecordWriter, type RecordWriter } from "../record/writer.ts";
+
+export type { Direction, TrafficRecord } from "../record/schema.ts";
+
+/** Options of {@link createTestRuntime}. */
+export interface TestRuntimeOptions {
+  /**
+   * Which bots of the manifest run: a list of names (default: every enabled bot), or the path of
+   * a manifest whose bots all run (then `manifest` is not needed).
+   */
+  bots?: readonly string[] | string;
+  /** The bot manifest: a path (relative to the working directory) or a `file:` URL. Default
+   * `bots/bots.yaml`. */
+  manifest?: string | URL;
+  /**
+   * Bots talk to an in-process MMDAgent-EX emulator on the same virtual clock (default true), so
+   * their commands get MMDAgent-EX's real answers. With `false`, nothing answers: only what you
+   * `inject` reaches the bots.
+   */
+  emulator?: boolean;
+  /**
+   * The emulated content has an installed voice (default true): `SYNTH_START` is answered with
+   * `SYNTH_EVENT_START` and, after a speaking time that grows with the text, `SYNTH_EVENT_STOP`.
+   * `false` behaves like the bare binary, which only echoes speech commands.
+   */
+  voice?: boolean;
+  /** Virtual time the clock starts at, in milliseconds since the epoch (default 0). */
+  startTime?: number;
+  /** Writes every line in and out to this JSON-lines file, as `start --record` does. */
+  record?: string;
+  /** The connection id bots see in `ctx.connection` (default `test`). */
+  connection?: string;
+  /** Longest real time to wait for the bots to go quiet before failing (default 15 000 ms). */
+  quietTimeoutMs?: number;
+}
+
+/** One log line of the runtime or a bot (`scope` is `bot:<name>` for a bot's `ctx.log`). */
+export interface TestLog {
+  /** Severity. */
+  level: "debug" | "info" | "warn" | "error";
+  /** Who logged it: `host`, `emulator`, `bot:<name>`… */
+  scope: string;
+  /** The text. */
+  msg: string;
+}
+
+/** A running test runtime (see the module documentation for an example). */
+export interface TestRuntime extends AsyncDisposable {
+  /**
+   * The user says `text`: MMDAgent-EX's `RECOG_EVENT_START` then `RECOG_EVENT_STOP|text`. Resolves
+   * when the bots have answered and gone quiet.
+   */
+  say(text: string): Promise<void>;
+  /**
+   * Injects one message as MMDAgent-EX would issue it (`KEY|a`, `PROMPT_EVENT_SELECTED|0|yes`…).
+   * With the emulator it goes through the emulator's queue to the bots; resolves when quiet.
+   */
+  inject(line: string): Promise<void>;
+  /**
+   * Moves the virtual clock forward by `ms`, firing every timer on the way at its due time (the
+   * bots' and the emulator's), and waits after each one until every bot has processed it.
+   */
+  advance(ms: number): Promise<void>;
+  /** Waits until every bot has processed all it was given and nothing is moving. */
+  settle(): Promise<void>;
+  /**
+   * Waits (in real time, bounded by `timeoutMs`, default 10 000) until a bot sends a line that
+   * matches (a string matches lines that start with it) and returns it; a line already in
+   * {@link TestRuntime.sent} counts. For bots that
+   * do real I/O (files, network) before they answer, which the clock cannot drive.
+   */
+  waitForSent(
+    match: string | RegExp | ((line: string) => boolean),
+    options?: { timeoutMs?: number },
+  ): Promise<string>;
+  /** Lines the bots sent toward MMDAgent-EX, in order (setup lines included). */
+  sent(): string[];
+  /** Lines MMDAgent-EX sent to the bots, in order (echoes of the bots' own lines included). */
+  received(): string[];
+  /** Forgets what {@link TestRuntime.sent} returned so far. */
+  clearSent(): void;
+  /** Every line in and out as traffic records (the `start --record` schema), in order. */
+  records(): TrafficRecord[];
+  /** Log lines of the runtime and the bots (handler errors, refusals, `ctx.log`). */
+  logs(): TestLog[];
+  /** The virtual time now, in milliseconds. */
+  now(): number;
+  /**
+   * The user picks item `index` (from 0) of the prompt the emulator shows (`PROMPT_SHOW`); resolves
+   * with false when no prompt is on screen (or without the emulator), else when quiet again.
+   */
+  selectPrompt(index: number): Promise<boolean>;
+  /** Stops the bots (their stop hooks run) and the emulator. */
+  close(): Promise<void>;
+}
+
+const ROOT_CONN = "test";
+let detected: Promise<DetectedSandbox> | undefined;
+
+function manifestPath(m: string | URL): string {
+  return m instanceof URL || m.startsWith("file:") ? new URL(m).pathname : m;
+}
+
+async function pickManifest(options: TestRuntimeOptions): Promise<Manifest> {
+  const file = typeof options.bots === "string"
+    ? options.bots
+    : manifestPath(options.manifest ?? "bots/bots.yaml");
+  const manifest = await loadManifest(file);
+  if (typeof options.bots === "string" || options.bots === undefined) return manifest;
+  const names = options.bots;
+  const all = [...manifest.bots, ...(manifest.disabled ?? [])];
+  const missing = names.filter((n) => !all.some((b) => b.name === n));
+  if (missing.length > 0) {
+    throw new Error(
+      `${manifest.file} has no bot named ${missing.join(", ")}; it lists ` +
+        `${all.map((b) => b.name).join(", ") || "none"} (add one with \`mmdbot new <name>\`)`,
+    );
+  }
+  return { file: manifest.file, bots: all.filter((b) => names.includes(b.name)) };
+}
+
+const tick = () => new Promise<void>((r) => setTimeout(r, 0));
+const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Starts the given bots on a virtual clock, talking to an in-process emulator (see
+ * {@link TestRuntimeOptions}). Rejects when a bot fails to load, with its error and file:line.
+ * Always `close()` it (or declare it with `await using`): bots are real processes.
+ *
+ * @example
+ * ```ts
+ * import { createTestRuntime } from "./testing.ts";
+ *
+ * const rt = await createTestRuntime({ bots: ["clock"] });
+ * try {
+ *   await rt.say("set a timer for 5 seconds");
+ *   rt.clearSent();
+ *   await rt.advance(5_000);
+ *   console.log(rt.sent()); // [ "SYNTH_START|mei|mei_voice_normal|Your 5 seconds timer is done!" ]
+ * } finally {
+ *   await rt.close();
+ * }
+ * ```
+ */
+export async function createTestRuntime(options: TestRuntimeOptions = {}): Promise<TestRuntime> {
+  const manifest = await pickManifest(options);
+  const vc = new VirtualClock(options.startTime ?? 0);
+  const origin = vc.now();
+  const quietTimeoutMs = options.quietTimeoutMs ?? 15_000;
+  // Anything that happens (a line, a log, a timer set or cleared) bumps this: quiet means it
+  // stayed put across whole ping round trips through every bot.
+  let activity = 0;
+  const clock: Clock = {
+    now: () => vc.now(),
+    setTimeout(fn: () => void, ms: number): TimerId {
+      activity++;
+      return vc.setTimeout(fn, ms);
+    },
+    clearTimeout(id: TimerId) {
+      activity++;
+      vc.clearTimeout(id);
+    },
+    sleep: (ms, signal) => sleepOn(clock, ms, signal),
+  };
+  const logger = memoryLogger("debug");
+  const countingLogs = logger.records;
+  const push = countingLogs.push.bind(countingLogs);
+  countingLogs.push = (...items) => {
+    activity++;
+    return push(...items);
+  };
+
+  const sentLines: string[] = [];
+  const receivedLines: string[] = [];
+  const allRecords: TrafficRecord[] = [];
+  let recorder: RecordWriter | undefined;
+  if (options.record) recorder = openRecordWriter(options.record);
+  let conn = options.connection ?? ROOT_CONN;
+  const record = (r: Omit<TrafficRecord, "time" | "t" | "conn">) => {
+    const full: TrafficRecord = {
+      time: new Date().toISOString(),
+      t: vc.now() - origin,
+      conn,
+      ...r,
+    } as TrafficRecord;
+    allRecords.push(full);
+    recorder?.write(full);
+  };
+  const noteOut = (line: string, bot: string) => {
+    activity++;
+    sentLines.push(line);
+    record({ dir: "out", bot, line });
+  };
+  // The host's echo tracker says whose echo a line is (it knows MMDAgent-EX's echo form).
+  const noteIn = (line: string, echoOf: string | undefined) => {
+    activity++;
+    receivedLines.push(line);
+    record(
+      echoOf === undefined ? { dir: "in", line } : { dir: "in", bot: echoOf, echo: true, line },
+    );
+  };
+
+  const useEmulator = options.emulator ?? true;
+  let emulator: Emulator | undefined;
+  let link: Link | undefined;
+  let setupUnits: readonly WireUnit[] = [];
+  let delivered = 0;
+  if (useEmulator) {
+    emulator = new Emulator({ clock, log: logger.child("emulator"), voice: options.voice });
+    emulator.startup();
+    link = emulatorLink(emulator, conn);
+  }
+
+  const sink = async (unit: WireUnit, source: string): Promise<SendOutcome> => {
+    noteOut(unit.text, source);
+    if (link) return await link.send(unit);
+    return { status: "written", connection: conn };
+  };
+
+  detected ??= detectSandbox({
+    force: Deno.env.get("MMDBOT_SANDBOX") === "deno" ? "deno" : undefined,
+  });
+  const sandbox = await detected;
+  const host: Host = createHost({
+    manifest,
+    clock,
+    logger,
+    sink,
+    guardContext: { mode: "socket", commands: { hasStartupFst: false } },
+    launcher: (spec) => buildLaunch(spec, sandbox),
+    // The link writes the setup lines itself when it connects, as in a real session; they are
+    // recorded as sent by `setup` (replay leaves them out: a session's recording has none).
+    setSetup: (units) => (setupUnits = units),
+  });
+
+  let pump: Promise<void> = Promise.resolve();
+  const stopAll = async () => {
+    await host.stop();
+    await link?.close();
+    await pump;
+    emulator?.close();
+    recorder?.close();
+  };
+
+  await host.start();
+  const failed = host.status().filter((s) => s.state !== "running");
+  if (failed.length > 0) {
+    await stopAll();
+    throw new Error(
+      failed.map((s) => `bot ${s.name} did not start (${s.state}): ${s.lastError ?? "?"}`)
+        .join("\n"),
+    );
+  }
+
+  if (link) {
+    const events = link.events();
+    pump = (async () => {
+      for await (const ev of events) {
+        if (ev.kind === "line") {
+          noteIn(ev.line.text, host.deliver(ev.line, { connection: ev.connection }).echoOf);
+          delivered++;
+        } else if (ev.kind === "state" && ev.state === "connected") {
+          conn = ev.connection ?? conn;
+          for (const u of setupUnits) noteOut(u.text, "setup");
+          host.connected(conn);
+        } else if (ev.kind === "state" && ev.state === "closed") {
+          break;
+        }
+      }
+    })();
+  } else {
+    for (const u of setupUnits) noteOut(u.text, "setup");
+    host.connected(conn);
+  }
+
+  const linkBacklog = () => link ? link.stats().linesIn - delivered : 0;
+  const busy = () =>
+    linkBacklog() > 0 || host.status().some((s) => s.state === "running" && s.inFlight > 0);
+
+  const settle = async () => {
+    const deadline = performance.now() + quietTimeoutMs;
+    const check = () => {
+      if (performance.now() > deadline) {
+        throw new Error(
+          `the bots did not go quiet within ${quietTimeoutMs} ms (a bot keeps working without ` +
+            `waiting for a message or a timer?); status: ${JSON.stringify(host.status())}`,
+        );
+      }
+    };
+    let quietRounds = 0;
+    // Two full rounds with nothing happening: work a bot queued in a microtask shows up as an
+    // action before its answer to the ping, and a reply the host still owes it shows in the next.
+    while (quietRounds < 2) {
+      const before = activity;
+      await tick();
+      while (busy()) {
+        check();
+        await pause(1);
+      }
+      await host.ping();
+      await tick();
+      check();
+      quietRounds = activity === before && !busy() ? quietRounds + 1 : 0;
+    }
+  };
+
+  const injectLine = (line: string) => {
+    if (emulator) {
+      const bar = line.indexOf("|");
+      emulator.inject(bar < 0 ? line : line.slice(0, bar), bar < 0 ? null : line.slice(bar + 1));
+    } else {
+      noteIn(line, host.deliver(line, { connection: conn }).echoOf);
+    }
+  };
+
+  await settle();
+
+  let closed: Promise<void> | undefined;
+  const rt: TestRuntime = {
+    async selectPrompt(index) {
+      const ok = emulator?.selectPrompt(index) ?? false;
+      await settle();
+      return ok;
+    },
+    async say(text) {
+      injectLine("RECOG_EVENT_START");
+      injectLine(`RECOG_EVENT_STOP|${text}`);
+      await settle();
+    },
+    async inject(line) {
+      injectLine(line);
+      await settle();
+    },
+    async advance(ms) {
+      if (!(ms >= 0)) throw new RangeError(`advance(${ms}): give a number of milliseconds >= 0`);
+      const target = vc.now() + ms;
+      await settle();
+      for (;;) {
+        const due = vc.nextDue();
+        if (due === undefined || due > target) break;
+        // One due time at a time, so a timer a bot sets while handling this one is scheduled
+        // from the right virtual time.
+        await vc.advance(due - vc.now());
+        await settle();
+      }
+      await vc.advance(target - vc.now());
+      await settle();
+    },
+    settle,
+    async waitForSent(match, { timeoutMs = 10_000 } = {}) {
+      const test = typeof match === "function"
+        ? match
+        : typeof match === "string"
+        ? (l: string) => l.startsWith(match)
+        : (l: string) => match.test(l);
+      const deadline = performance.now() + timeoutMs;
+      for (;;) {
+        await settle();
+        const found = sentLines.find(test);
+        if (found !== undefined) return found;
+        if (performance.now() > deadline) {
+          throw new Error(
+            `no line matching ${match} within ${timeoutMs} ms; sent: ${JSON.stringify(sentLines)}`,
+          );
+        }
+        await pause(10);
+      }
+    },
+    sent: () => [...sentLines],
+    received: () => [...receivedLines],
+    clearSent() {
+      sentLines.length = 0;
+    },
+    records: () => allRecords.map((r) => ({ ...r })),
+    logs: () =>
+      countingLogs.map((r) => ({
+        level: r.level,
+        scope: r.scope.replace(/^test:/, ""),
+        msg: r.msg,
+      })),
+    now: () => vc.now(),
+    close() {
+      closed ??= stopAll();
+      return closed;
+    },
+    [Symbol.asyncDispose]() {
+      return rt.close();
+    },
+  };
+  return rt;
+}
