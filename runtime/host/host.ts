@@ -14,7 +14,7 @@ import { eventArgs } from "../catalog/events.ts";
 import type { BotSpec, Manifest } from "../manifest/types.ts";
 import type { IsolationLevel, LaunchPlan, LaunchSpec } from "../sandbox/types.ts";
 import type { GuardContext } from "../wire/guard.ts";
-import { parseInbound } from "../wire/parse.ts";
+import { type Message, parseInbound } from "../wire/parse.ts";
 import type { InboundLine, WireUnit } from "../wire/types.ts";
 import { createEchoTracker } from "./echo.ts";
 import { type Instance, startInstance } from "./instance.ts";
@@ -53,6 +53,14 @@ export interface HostOptions {
 export interface DeliverMeta {
   /** Connection id for logs and bots (default: the current connection). */
   connection?: string;
+  /** The line already parsed with `parseInbound` by the caller, so it is not parsed twice. */
+  message?: Message;
+}
+
+/** What {@link Host.deliver} learnt about a line. */
+export interface Delivered {
+  /** The bot (or `setup`) whose sent line this is the echo of; undefined for other lines. */
+  echoOf?: string;
 }
 
 /** One bot as `status` shows it. */
@@ -85,7 +93,7 @@ export interface Host {
   /** Starts every bot; resolves when each is running or has failed. */
   start(): Promise<void>;
   /** Dispatches one inbound line to the bots. */
-  deliver(line: InboundLine | string, meta?: DeliverMeta): void;
+  deliver(line: InboundLine | string, meta?: DeliverMeta): Delivered;
   /** MMDAgent-EX connected: setup lines go out, bots' `onConnected` hooks run. */
   connected(connection: string): void;
   /** MMDAgent-EX went away: bots' `onDisconnected` hooks run. */
@@ -380,25 +388,30 @@ export function createHost(options: HostOptions): Host {
 
     deliver(line, meta = {}) {
       const text = typeof line === "string" ? line : line.text;
-      const msg = parseInbound(text);
+      const msg = meta.message ?? parseInbound(text);
       const by = echo.match(text, clock.now());
-      const id = nextId++;
-      const json = JSON.stringify({
-        t: "message",
-        id,
-        now: clock.now(),
-        line: text,
-        type: msg.type,
-        fields: msg.fields,
-        args: eventArgs(msg.type, msg.fields),
-        echo: by === undefined ? null : { by },
-        connection: meta.connection ?? connection ?? "",
-      });
+      // Serialised once, and only when some bot receives this type.
+      let json: string | undefined;
+      let id = 0;
       for (const slot of slots.values()) {
-        if (slot.state === "running" && slot.instance && receives(slot.spec, msg.type)) {
-          slot.instance.deliver(json, id);
+        if (slot.state !== "running" || !slot.instance || !receives(slot.spec, msg.type)) continue;
+        if (json === undefined) {
+          id = nextId++;
+          json = JSON.stringify({
+            t: "message",
+            id,
+            now: clock.now(),
+            line: text,
+            type: msg.type,
+            fields: msg.fields,
+            args: eventArgs(msg.type, msg.fields),
+            echo: by === undefined ? null : { by },
+            connection: meta.connection ?? connection ?? "",
+          });
         }
+        slot.instance.deliver(json, id);
       }
+      return { echoOf: by };
     },
 
     connected(id) {

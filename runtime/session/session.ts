@@ -154,7 +154,6 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       ...options.emulator,
     });
     emulator.startup();
-    hasStartupFst = emulator.fst !== undefined && fstFile !== undefined;
     link = emulatorLink(emulator);
   } else {
     link = await openLink(plan, {
@@ -215,8 +214,8 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       if (ev.kind === "line") {
         const msg = parseInbound(ev.line.text);
         variables.observe(msg.type, msg.fields);
-        tap.emit("in", ev.connection, ev.line.text);
-        host.deliver(ev.line, { connection: ev.connection });
+        const { echoOf } = host.deliver(ev.line, { connection: ev.connection, message: msg });
+        tap.emit("in", ev.connection, ev.line.text, { bot: echoOf, echo: echoOf !== undefined });
       } else if (ev.kind === "dropped") {
         log.warn(
           `dropped an inbound line of ${ev.dropped.byteLength} bytes (over the inbound limit)`,

@@ -45,7 +45,8 @@ Deno.test("start against the emulator's TCP server: one connection, the greeter 
     mdf,
     `Plugin_Remote_EnableServer=true\nPlugin_Remote_ListenPort=${side.port}\n`,
   );
-  const child = startCli(["start", mdf, "--no-watch"], "null");
+  const record = `${dir}/session.jsonl`;
+  const child = startCli(["start", mdf, "--no-watch", "--record", record], "null");
   const guard = setTimeout(() => child.kill("SIGKILL"), 30_000);
   try {
     const until = async (pred: () => boolean, what: string) => {
@@ -70,6 +71,12 @@ Deno.test("start against the emulator's TCP server: one connection, the greeter 
     emu.close();
     assertEquals(status.code, 0, new TextDecoder().decode(status.stderr));
   }
+  // The recording marks MMDAgent-EX's echo of the greeter's line as the greeter's.
+  const records = Deno.readTextFileSync(record).trim().split("\n").map((l) => JSON.parse(l));
+  const spoken = records.find((r) => r.dir === "out" && r.line.startsWith("SYNTH_START|"));
+  const echo = records.find((r) => r.dir === "in" && r.line === spoken?.line);
+  assertEquals(spoken?.bot, "greeter");
+  assertEquals({ bot: echo?.bot, echo: echo?.echo }, { bot: "greeter", echo: true });
 });
 
 Deno.test("start --stdio as a Plugin_AnyScript child: the greeter answers on stdout, which carries only message lines, and stdin EOF ends it", async () => {
