@@ -8,7 +8,12 @@
  */
 import type { Command } from "commander";
 import { findRuntime } from "../control/client.ts";
-import { type DirectLink, disconnectWarning, openDirect } from "../control/direct.ts";
+import {
+  type DirectLink,
+  disconnectWarning,
+  openDirect,
+  ownConnectionReason,
+} from "../control/direct.ts";
 import { onInterrupt } from "../control/interrupt.ts";
 import { textLines, writeAll } from "../control/lines.ts";
 import type { ControlSendResult } from "../session/control_target.ts";
@@ -94,11 +99,7 @@ export function register(program: Command): void {
             await client.closed;
           }
         } else {
-          log.info(
-            opts.direct
-              ? "opening this command's own connection (--direct)"
-              : `no runtime is running for ${mdf}; opening this command's own connection`,
-          );
+          log.info(ownConnectionReason(mdf, Boolean(opts.direct)));
           await sendDirect(mdf, messages, opts, timeoutMs, interrupt.fired, out);
         }
       } catch (err) {

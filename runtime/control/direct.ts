@@ -18,6 +18,13 @@ import type { GuardContext } from "../wire/guard.ts";
 import type { Refusal } from "../wire/types.ts";
 import { operatorGuard } from "./operator_guard.ts";
 
+/** Why `send`/`listen` open their own connection (logged before they do). */
+export function ownConnectionReason(mdfPath: string, direct: boolean): string {
+  return direct
+    ? "opening this command's own connection (--direct)"
+    : `no runtime is running for ${mdfPath}; opening this command's own connection`;
+}
+
 /** What the CLI prints on stderr before it closes its own connection to MMDAgent-EX. */
 export function disconnectWarning(mdfPath: string): string {
   return [

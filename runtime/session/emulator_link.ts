@@ -20,9 +20,8 @@ export function emulatorLink(emulator: Emulator, connection = EMULATOR_CONNECTIO
   let closed = false;
   let setup: readonly WireUnit[] = [];
   const stats: LinkStats = {
-    state: "connected",
+    state: "connecting",
     connection,
-    connectedSince: emulator.clock.now(),
     reconnects: 0,
     linesIn: 0,
     linesOut: 0,
@@ -58,6 +57,8 @@ export function emulatorLink(emulator: Emulator, connection = EMULATOR_CONNECTIO
     if (started) return;
     started = true;
     emulator.connect(0, "127.0.0.1");
+    stats.state = "connected";
+    stats.connectedSince = emulator.clock.now();
     for (const u of setup) write(u);
     push({ kind: "state", state: "connected", connection, at: emulator.clock.now() });
   };

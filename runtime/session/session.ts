@@ -11,7 +11,7 @@ import { type Clock, realClock } from "../clock/clock.ts";
 import type { Logger } from "../log/logger.ts";
 import { analyseMdf } from "../mdf/analyse.ts";
 import type { ConnectionPlan } from "../mdf/plan_types.ts";
-import type { Finding } from "../mdf/finding.ts";
+import { type Finding, formatFinding } from "../mdf/finding.ts";
 import { loadManifest } from "../manifest/load.ts";
 import { createHost, type Host } from "../host/host.ts";
 import { type DetectedSandbox, detectSandbox, weakerWarning } from "../sandbox/detect.ts";
@@ -91,10 +91,6 @@ export interface Session extends ControlTarget {
   readonly ended: Promise<void>;
 }
 
-function formatFinding(f: Finding): string {
-  return `${f.file}:${f.line}: ${f.severity}: ${f.message}${f.fix ? ` (fix: ${f.fix})` : ""}`;
-}
-
 /** Starts a session; rejects with a {@link SessionError} a person can act on. */
 export async function startSession(options: SessionOptions): Promise<Session> {
   const log = options.logger;
@@ -119,6 +115,10 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       else if (f.severity === "info") log.debug(formatFinding(f));
     }
     const errors = findings.filter((f) => f.severity === "error");
+    if (!analysis.doc) {
+      // Unreadable: nothing to force.
+      throw new SessionError(errors.map(formatFinding).join("\n"), errors);
+    }
     if (errors.length > 0 && !options.force) {
       throw new SessionError(
         `${options.mdf} has ${errors.length} error(s); fix them, or start with --force:\n` +
