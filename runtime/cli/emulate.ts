@@ -78,6 +78,7 @@ export async function waitForPeer(emu: Emulator, ms: number, stop: Promise<unkno
 
 /** Registers `emulate`. */
 export function register(program: Command): void {
+  let strayMdf: string | undefined;
   program.command("emulate")
     .description("Stand in for MMDAgent-EX: answer a bot's commands as the real binary does")
     .argument(
@@ -90,7 +91,13 @@ export function register(program: Command): void {
         "--strict [how]",
         "report every input MMDAgent-EX would mishandle; exit 1 at the end",
       )
-        .choices(["report", "crash"]),
+        // `--strict main.mdf`: commander would take the path as the option's value, so a value
+        // that is no mode is kept as the .mdf argument instead of being refused.
+        .argParser((value: string) => {
+          if (value === "report" || value === "crash") return value;
+          strayMdf = value;
+          return true;
+        }),
     )
     .option("--no-voice", "speech commands are echoed only, as on a content without a voice")
     .option("--bind <host>", "interface to listen on (the real binary uses all)", "127.0.0.1")
@@ -115,8 +122,13 @@ Examples:
                                         wait for the bots, say hello, print the conversation,
                                         exit 0 when every expect was met (1 otherwise)`,
     )
-    .action(async (mdf: string | undefined, opts: EmulateOptions) => {
+    .action(async (mdfArg: string | undefined, opts: EmulateOptions) => {
       const log = loggerFor(program).child("emulate");
+      if (strayMdf !== undefined && mdfArg !== undefined) {
+        log.error(`--strict takes report or crash, not ${JSON.stringify(strayMdf)}`);
+        return fail(1);
+      }
+      const mdf = mdfArg ?? strayMdf;
       const strict = opts.strict !== undefined && opts.strict !== false;
       const crashMode = opts.strict === "crash";
       let scenario: Scenario | undefined;

@@ -136,6 +136,16 @@ Deno.test("emulate on an .mdf without any Plugin_Remote mode exits 1 and says wh
   ok(r.stderr.includes("enables no Plugin_Remote mode"), r.stderr);
 });
 
+Deno.test("emulate --strict <mdf>: the path after --strict is the .mdf, not the option's value", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "emulate-test-" });
+  const mdf = join(dir, "none.mdf");
+  await Deno.writeTextFile(mdf, "Plugin_Remote_EnableServer=false\n");
+  const r = await cli(["emulate", "--strict", mdf]).collect();
+  await Deno.remove(dir, { recursive: true });
+  equal(r.code, 1);
+  ok(r.stderr.includes("enables no Plugin_Remote mode"), r.stderr);
+});
+
 Deno.test("demo: emulator and runtime over loopback play greet.yaml, print the conversation and exit 0", async () => {
   const r = await cli(["--log-level", "warn", "demo"]).collect();
   assertConversation(r);
