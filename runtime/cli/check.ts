@@ -3,6 +3,11 @@
  * and who connects (host, port, path, TLS, retries, bind address), the Plugin_AnyScript commands,
  * and every lint finding as `file:line: severity: message (fix: …)`. Exit code 1 on any error.
  *
+ * With the bot manifest (`--bots`, default `bots/bots.yaml`) it also validates every bot: the
+ * manifest's problems at `file:line:col`, each bot's isolation level on this machine (or why it
+ * would be refused), a type check of its module and a real load in its sandbox
+ * ({@link checkBotsSection}).
+ *
  * The report is built from parts ({@link buildCheckReport}) and formatted separately
  * ({@link formatCheckReport}), so other parts of the CLI can add sections (e.g. bots).
  */
@@ -13,14 +18,35 @@ import { type Finding, formatFinding } from "../mdf/finding.ts";
 import type { MmdagentSide } from "../mdf/plan.ts";
 import type { AnyScriptCommand } from "../mdf/anyscript.ts";
 import { analyseMdf, type MdfAnalysis } from "../mdf/analyse.ts";
+import { loadManifest, ManifestError } from "../manifest/load.ts";
+import type { Manifest } from "../manifest/types.ts";
+import { detectSandbox, weakerWarning } from "../sandbox/detect.ts";
+import type { IsolationLevel } from "../sandbox/types.ts";
+import { type BotCheck, validateBots } from "../host/validate_bots.ts";
+import type { Logger } from "../log/logger.ts";
+import { loggerFor } from "./program.ts";
 
 export { analyseMdf, type MdfAnalysis } from "../mdf/analyse.ts";
+
+/** A finding that may also name a column (manifest and bot problems do). */
+export type CheckFinding = Finding & { col?: number };
+
+/** One bot as the report's bots section shows it (in `--json`). */
+export interface CheckedBot {
+  name: string;
+  /** Undefined when the bot would be refused (e.g. `isolation: os` without the OS layer). */
+  level?: IsolationLevel;
+  typeChecked?: boolean;
+  loaded?: boolean;
+}
 
 /** An extra block of the report (e.g. the bots a manifest lists), with its own findings. */
 export interface CheckSection {
   title: string;
   lines: string[];
-  findings: Finding[];
+  findings: CheckFinding[];
+  /** Per-bot results, for the bots section. */
+  bots?: CheckedBot[];
 }
 
 /** Everything `check` found, as data (this is what `--json` prints). */
@@ -36,7 +62,7 @@ export interface CheckReport {
   summary: string[];
   sections: CheckSection[];
   /** All findings (the sections' included), sorted by file and line. */
-  findings: Finding[];
+  findings: CheckFinding[];
   counts: { error: number; warning: number; info: number };
   ok: boolean;
 }
@@ -54,17 +80,17 @@ export function buildCheckReport(parts: {
     findings: [],
   };
   const sections = parts.sections ?? [];
-  // System file first, then the content file, then anything else (e.g. a manifest).
-  const fileOrder = [parts.systemMdf, parts.mdf];
-  const rank = (file: string) => {
-    const i = fileOrder.indexOf(file);
-    return i < 0 ? fileOrder.length : i;
-  };
-  const findings = [...a.findings, ...sections.flatMap((s) => s.findings)]
+  // System file first, then the content file, then the others in the order they first appear
+  // (the manifest, then each bot's files in manifest order).
+  const all: CheckFinding[] = [...a.findings, ...sections.flatMap((s) => s.findings)];
+  const fileOrder: (string | undefined)[] = [parts.systemMdf, parts.mdf];
+  for (const f of all) if (!fileOrder.includes(f.file)) fileOrder.push(f.file);
+  const rank = (file: string) => fileOrder.indexOf(file);
+  const findings = all
     .map((f, i) => ({ f, i }))
     .sort((x, y) =>
       (rank(x.f.file) - rank(y.f.file)) ||
-      (x.f.line - y.f.line) || (x.i - y.i)
+      (x.f.line - y.f.line) || ((x.f.col ?? 0) - (y.f.col ?? 0)) || (x.i - y.i)
     )
     .map((x) => x.f);
   const counts = { error: 0, warning: 0, info: 0 };
@@ -195,7 +221,7 @@ export function formatCheckReport(r: CheckReport): string {
   if (r.findings.length === 0) out.push("No findings.");
   else {
     out.push("Findings:");
-    for (const f of r.findings) out.push(formatFinding(f));
+    for (const f of r.findings) out.push(formatCheckFinding(f));
   }
   const { error, warning, info } = r.counts;
   const n = (k: number, w: string) => `${k} ${w}${k === 1 ? "" : "s"}`;
@@ -208,11 +234,125 @@ export function formatCheckReport(r: CheckReport): string {
   return out.join("\n");
 }
 
+/** `file:line:col: severity: message (fix: …)`; the column only when the finding has one. */
+export function formatCheckFinding(f: CheckFinding): string {
+  if (!f.col || f.line <= 0) return formatFinding(f);
+  return formatFinding({ ...f, line: 0, file: `${f.file}:${f.line}:${f.col}` });
+}
+
+/** The manifest `check` reads when `--bots` is not given. */
+export const DEFAULT_BOTS = "bots/bots.yaml";
+
+/** Options of {@link checkBotsSection}. */
+export interface BotsSectionOptions {
+  /** Whether the user named the manifest (then a missing one is an error, not a note). */
+  explicit: boolean;
+  /** Force the weaker level (`MMDBOT_SANDBOX=deno` does the same). */
+  forceDeno?: boolean;
+  /** Bots checked at once (default 2). */
+  concurrency?: number;
+  /** Receives the bot processes' output while they load. */
+  logger?: Logger;
+}
+
+/**
+ * The report's "Bots" section: the manifest's problems, then for each bot its isolation level
+ * here (with the loud warning once at the weaker level), its type check and its load in the
+ * sandbox, every failure as an error finding at `file:line:col` with a fix.
+ */
+export async function checkBotsSection(
+  manifestPath: string,
+  options: BotsSectionOptions,
+): Promise<CheckSection> {
+  const title = `Bots (${manifestPath})`;
+  const exists = await Deno.stat(manifestPath).then(() => true, () => false);
+  if (!exists && !options.explicit) {
+    return {
+      title,
+      lines: ["No bot manifest: nothing to check."],
+      findings: [{
+        severity: "info",
+        file: manifestPath,
+        line: 0,
+        code: "bots-manifest-missing",
+        message: "no bot manifest here, so `start` would run no bots",
+        fix: "create a bot with `mmdbot new <name>`, or pass --bots <manifest> (--no-bots to skip)",
+      }],
+    };
+  }
+  let manifest: Manifest;
+  try {
+    manifest = await loadManifest(manifestPath);
+  } catch (e) {
+    if (!(e instanceof ManifestError)) throw e;
+    return {
+      title,
+      lines: [
+        `The manifest has ${e.problems.length} problem${
+          e.problems.length === 1 ? "" : "s"
+        }; no bot was checked.`,
+      ],
+      findings: e.problems.map((p) => ({
+        severity: "error" as const,
+        file: p.file,
+        line: p.line,
+        col: p.col,
+        code: "bots-manifest",
+        message: p.message,
+        fix: p.fix,
+      })),
+    };
+  }
+  const force = options.forceDeno || Deno.env.get("MMDBOT_SANDBOX") === "deno";
+  const detected = await detectSandbox({ force: force ? "deno" : undefined });
+  const checks = await validateBots(manifest, {
+    detected,
+    concurrency: options.concurrency,
+    logger: options.logger,
+  });
+  const lines: string[] = [];
+  if (detected.level === "deno" && checks.length > 0) {
+    lines.push(...weakerWarning(detected).split("\n"));
+  }
+  if (checks.length === 0) lines.push("The manifest lists no bots.");
+  for (const c of checks) lines.push(c.line);
+  const failed = checks.filter((c) => c.problems.length > 0).map((c) => c.name);
+  if (checks.length > 0) {
+    lines.push(
+      failed.length === 0
+        ? `All ${checks.length} bot${checks.length === 1 ? "" : "s"} type-check and load.`
+        : `Failed: ${failed.join(", ")} (see the findings).`,
+    );
+  }
+  return {
+    title,
+    lines,
+    findings: checks.flatMap((c) =>
+      c.problems.map((p) => ({
+        severity: "error" as const,
+        file: p.file,
+        line: p.line,
+        col: p.col,
+        code: `bot-${p.code}`,
+        message: `${c.name}: ${p.message}`,
+        fix: p.fix,
+      }))
+    ),
+    bots: checks.map(toCheckedBot),
+  };
+}
+
+function toCheckedBot(c: BotCheck): CheckedBot {
+  return { name: c.name, level: c.level, typeChecked: c.typeChecked, loaded: c.loaded };
+}
+
 interface CheckOptions {
   host?: string;
   bind?: string;
   systemMdf?: string;
   json?: boolean;
+  /** The manifest, or false for `--no-bots`. */
+  bots: string | false;
 }
 
 const HELP_AFTER = `
@@ -234,6 +374,17 @@ Examples:
   $ mmdbot check content.mdf --system-mdf /opt/MMDAgent-EX/MMDAgent-EX.mdf
                                             layer the system .mdf under the content's
   $ mmdbot check content.mdf --json          the report as JSON (plan, findings, ...)
+  $ mmdbot check --bots my-bots.yaml         validate another bot manifest and its bots
+  $ mmdbot check examples/tcp-server.mdf --no-bots
+                                            only the .mdf, no bots
+  $ MMDBOT_SANDBOX=deno mmdbot check          as on a machine without bubblewrap
+
+Bots (from bots/bots.yaml unless --bots or --no-bots):
+  Every manifest problem as file:line:col; each bot's isolation level here: os (bubblewrap: the
+  bot sees only its own folder) or deno (WEAKER: Deno permissions only); a bot with
+  isolation: os on a machine without the OS layer is an error naming the package to install.
+  Each bot's module is type-checked (deno check) and loaded in its sandbox as \`start\` would
+  load it; a type or load error is reported as bots/<name>/bot.ts:line:col.
 
   (From a clone, run mmdbot as: deno task mmdbot check examples/tcp-server.mdf)
 
@@ -253,12 +404,23 @@ export function register(program: Command): void {
     )
     .option("--system-mdf <file>", "MMDAgent-EX's system .mdf, layered under the content's")
     .option("--json", "print the report as JSON", false)
+    .option("--bots <manifest>", "bot manifest to validate with its bots", DEFAULT_BOTS)
+    .option("--no-bots", "do not check the bots")
     .addHelpText("after", HELP_AFTER)
-    .action(async (mdf: string | undefined, opts: CheckOptions) => {
+    .action(async (mdf: string | undefined, opts: CheckOptions, cmd: Command) => {
       const analysis = mdf === undefined
         ? undefined
         : await analyseMdf(mdf, { host: opts.host, bind: opts.bind, systemMdf: opts.systemMdf });
-      const report = buildCheckReport({ mdf, systemMdf: opts.systemMdf, analysis });
+      const sections: CheckSection[] = [];
+      if (opts.bots !== false) {
+        sections.push(
+          await checkBotsSection(opts.bots, {
+            explicit: cmd.getOptionValueSource("bots") !== "default",
+            logger: loggerFor(cmd),
+          }),
+        );
+      }
+      const report = buildCheckReport({ mdf, systemMdf: opts.systemMdf, analysis, sections });
       console.log(opts.json ? JSON.stringify(report, null, 2) : formatCheckReport(report));
       if (!report.ok) fail(1);
     });
