@@ -8,10 +8,13 @@ interface Run {
   stderr: string;
 }
 
-/** Runs the real CLI: `deno run -A runtime/cli/main.ts check …`. */
+/**
+ * Runs the real CLI: `deno run -A runtime/cli/main.ts check --no-bots …`. These tests are about the
+ * `.mdf`; the bots section has its own tests (tests/cli/check_bots_test.ts).
+ */
 async function check(...args: string[]): Promise<Run> {
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "-A", "runtime/cli/main.ts", "check", ...args],
+    args: ["run", "--no-prompt", "-A", "runtime/cli/main.ts", "check", "--no-bots", ...args],
     stdout: "piped",
     stderr: "piped",
     env: { NO_COLOR: "1" },
