@@ -1,15 +1,16 @@
 /**
- * The host-side escape suite: hostile bots written with the real bot API (tests/sandbox/hostile_host/)
- * run in a real console-mode session (startSession: sandboxed bot processes, the host's outbound
- * path, the in-process emulator in crash mode) beside a normal bot. On KEY|go each tries ONE way
- * past the host: a dangerous command (direct, inside `__AV_MESSAGE,`, inside a menu item), a line
- * crafted to wedge MMDAgent-EX, an oversized line, a flood, output spam on stderr and on the IPC
- * pipe, a forged IPC message, dangerous setup lines. Per escape the test proves it is denied (the
- * bot's send rejected with the right refusal code, or rate-limited), contained (nothing of it
- * reached MMDAgent-EX, which saw no fault), and logged (a record names the bot and the reason),
- * while the normal bot answers every utterance throughout. It runs at the OS level and at the
- * weaker Deno level (MMDBOT_SANDBOX=deno, which must log the weaker-level warning); host-side
- * guarantees do not depend on the level, so neither level has an exception here. The per-escape
+ * The host-side escape suite: hostile bots written with the real bot API
+ * (tests/sandbox/hostile_host/) run in a real console-mode session (startSession: sandboxed bot
+ * processes, the host's outbound path, the in-process emulator in crash mode) beside a normal bot.
+ * On KEY|go each tries ONE way past the host: a dangerous command (direct, or nested in
+ * `__AV_MESSAGE,`, a menu item or a button action), a line crafted to wedge MMDAgent-EX, an
+ * oversized line, a flood, output spam on stderr and on the IPC pipe, a forged IPC message,
+ * dangerous setup lines. Per escape the test proves it is denied (the bot's send rejected with the
+ * right refusal code, or rate-limited), contained (nothing of it reached MMDAgent-EX, which saw no
+ * fault), and logged (a record names the bot and the reason), while the normal bot answers every
+ * utterance throughout. It runs at the OS level and at the weaker Deno level (MMDBOT_SANDBOX=deno,
+ * which must log the weaker-level warning); host-side guarantees do not depend on the level, so
+ * neither level has an exception here. The per-escape
  * table is printed for the issue note.
  */
 import { assert, assertEquals, eventually } from "../assert.ts";
@@ -65,6 +66,13 @@ const REFUSED: Record<string, string> = {
 for (const nest of ["nested-av-message", "nested-menu-item"]) {
   for (const type of DANGEROUS) REFUSED[`${nest}:${type}`] = "acl-denied";
 }
+// A button action is one field: KEYVALUE_SET and BUTTON_ADD need their arguments to do harm, so
+// they are tried as the `setkeyvalue,` action and replaced by the `play,` action (OPEN_CONTENT).
+for (const type of DANGEROUS.filter((t) => t !== "KEYVALUE_SET" && t !== "BUTTON_ADD")) {
+  REFUSED[`nested-button-action:${type}`] = "acl-denied";
+}
+REFUSED["nested-button-action:setkeyvalue"] = "acl-denied";
+REFUSED["nested-button-action:play"] = "acl-denied";
 
 /** The other escapes, each judged by its own rule below. */
 const SPECIAL = [
@@ -198,7 +206,7 @@ async function runSuite(level: "os" | "deno", scratch: string): Promise<Row[]> {
         escape,
         denied: outcome === code,
         contained: fromBot(bot).length === 0,
-        logged: hostWarn(bot, code, type ? (l) => l.includes(`${type}|`) : undefined),
+        logged: hostWarn(bot, code, type ? (l) => l.includes(type) : undefined),
         detail: `refused: ${outcome}`,
       });
     }
@@ -308,7 +316,7 @@ function printReport(level: string, rows: Row[], pings: number): void {
         [!r.denied && "denied", !r.contained && "contained", !r.logged && "logged"]
           .filter(Boolean).join(", ")
       } failed)`;
-    return `  ${r.escape.padEnd(40)} ${verdict.padEnd(8)}  ${r.detail}`;
+    return `  ${r.escape.padEnd(42)} ${verdict.padEnd(8)}  ${r.detail}`;
   });
   console.log(
     `host-side escape suite at the ${level} level (the normal bot answered all ${pings} ` +
