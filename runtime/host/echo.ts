@@ -2,6 +2,10 @@
  * Echo marks. MMDAgent-EX injects every line a peer sends into its queue and forwards it back
  * 13–46 ms later (reference 7.x), interleaved with the events it causes. The host remembers what
  * it sent (in MMDAgent-EX's echo form) and by whom, so each bot can tell its own echoes apart.
+ *
+ * Every operation is O(1) amortized: entries sit in one queue in sending order (the host clock never
+ * goes back), so expiry and eviction look only at its head. A peer that never echoes (another
+ * program, a lost connection) used to make each send scan the whole memory.
  */
 import { echoForm } from "../wire/parse.ts";
 
@@ -18,49 +22,71 @@ export interface EchoTracker {
   match(text: string, now: number): string | undefined;
 }
 
+interface Entry {
+  form: string;
+  by: string;
+  at: number;
+  /** Matched by an echo, or evicted: only its slot in the queue remains. */
+  gone: boolean;
+}
+
 /** Creates an empty tracker. */
 export function createEchoTracker(): EchoTracker {
-  const byForm = new Map<string, { by: string; at: number }[]>();
+  // Per form, its live entries oldest first; `order` holds every entry oldest first.
+  const byForm = new Map<string, Entry[]>();
+  let order: Entry[] = [];
+  let head = 0;
   let size = 0;
-  const expire = (now: number) => {
-    for (const [form, list] of byForm) {
-      while (list.length > 0 && now - list[0].at > ECHO_TTL_MS) {
-        list.shift();
-        size--;
-      }
-      if (list.length === 0) byForm.delete(form);
+
+  /** Removes `e`, the oldest live entry of its form, from the live set. */
+  const drop = (e: Entry) => {
+    e.gone = true;
+    size--;
+    const list = byForm.get(e.form)!;
+    list.shift();
+    if (list.length === 0) byForm.delete(e.form);
+  };
+
+  /** Drops entries from the head of the queue: gone, expired, or (when `full`) the oldest. */
+  const trim = (now: number, full: boolean) => {
+    while (head < order.length) {
+      const e = order[head];
+      if (e.gone) head++;
+      else if (now - e.at > ECHO_TTL_MS || (full && size >= ECHO_MAX)) {
+        drop(e);
+        head++;
+      } else break;
+    }
+    // Matched entries behind a young head leave holes; compact once they outnumber live ones.
+    if (head > 1024 && head * 2 > order.length) {
+      order = order.slice(head);
+      head = 0;
+    } else if (order.length - head > 4 * ECHO_MAX) {
+      order = order.slice(head).filter((e) => !e.gone);
+      head = 0;
     }
   };
+
   return {
     sent(line, by, now) {
       const form = echoForm(line);
       if (form === undefined) return;
-      if (size >= ECHO_MAX) expire(now);
-      if (size >= ECHO_MAX) {
-        // Still full: drop the oldest entry of the first form (insertion order).
-        const [first] = byForm;
-        if (first) {
-          first[1].shift();
-          size--;
-          if (first[1].length === 0) byForm.delete(first[0]);
-        }
-      }
+      trim(now, true);
+      const e: Entry = { form, by, at: now, gone: false };
+      order.push(e);
       const list = byForm.get(form);
-      if (list) list.push({ by, at: now });
-      else byForm.set(form, [{ by, at: now }]);
+      if (list) list.push(e);
+      else byForm.set(form, [e]);
       size++;
     },
     match(text, now) {
       const list = byForm.get(text);
       if (!list) return undefined;
-      while (list.length > 0 && now - list[0].at > ECHO_TTL_MS) {
-        list.shift();
-        size--;
-      }
-      const hit = list.shift();
-      if (hit) size--;
-      if (list.length === 0) byForm.delete(text);
-      return hit?.by;
+      while (list.length > 0 && now - list[0].at > ECHO_TTL_MS) drop(list[0]);
+      if (list.length === 0) return undefined;
+      const hit = list[0];
+      drop(hit);
+      return hit.by;
     },
   };
 }
