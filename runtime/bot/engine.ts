@@ -74,8 +74,6 @@ export function createEngine(
   >();
   const timers = new Map<number, TimerEntry>();
   let waiters: Waiter[] = [];
-  // Messages are processed after start hooks finished; `sent` replies bypass this chain.
-  let chain: Promise<void> = Promise.resolve();
 
   const now = () => clockMode === "real" ? Date.now() : hostNow;
 
@@ -308,7 +306,8 @@ export function createEngine(
   const runHooks = (where: string, hooks: readonly ((c: BotContext<unknown>) => unknown)[]) =>
     hooks.map((h) => call(where, () => h(base))).filter((p) => p !== undefined);
 
-  const process = async (msg: HostToBot): Promise<void> => {
+  /** Handles one message; returns a promise only when later messages must wait for it. */
+  const process = (msg: HostToBot): Promise<unknown> | undefined => {
     switch (msg.t) {
       case "message":
         hostNow = msg.now;
@@ -330,8 +329,7 @@ export function createEngine(
         // Start hooks finish before any message is handled (e.g. loading the bot's data).
         const pending = runHooks("onStart", def.hooks.start);
         post({ t: "ack", id: msg.id });
-        await Promise.all(pending);
-        return;
+        return pending.length > 0 ? Promise.all(pending) : undefined;
       }
       case "connected":
         hostNow = msg.now;
@@ -348,15 +346,29 @@ export function createEngine(
       case "ping":
         post({ t: "ack", id: msg.id });
         return;
-      case "stop": {
+      case "stop":
         hostNow = msg.now;
-        await Promise.all(runHooks("onStop", def.hooks.stop));
-        post({ t: "stopped" });
-        return;
-      }
+        return Promise.all(runHooks("onStop", def.hooks.stop)).then(() => post({ t: "stopped" }));
       default:
         return;
     }
+  };
+
+  // Messages run synchronously as they arrive (no promise hop per message); while start or stop
+  // hooks are pending, later messages wait here in order.
+  let backlog: HostToBot[] | undefined;
+  const run = (msg: HostToBot) => {
+    const wait = process(msg);
+    if (wait) {
+      backlog = [];
+      wait.then(drain, drain);
+    }
+  };
+  const drain = () => {
+    const queued = backlog!;
+    backlog = undefined;
+    while (queued.length > 0 && backlog === undefined) run(queued.shift()!);
+    if (backlog !== undefined) (backlog as HostToBot[]).unshift(...queued);
   };
 
   return {
@@ -370,11 +382,12 @@ export function createEngine(
         return;
       }
       if (msg.t === "ping") {
-        // Answered at once: a ping proves the event loop is free, whatever the chain holds.
+        // Answered at once: a ping proves the event loop is free, whatever the backlog holds.
         post({ t: "ack", id: msg.id });
         return;
       }
-      chain = chain.then(() => process(msg));
+      if (backlog) backlog.push(msg);
+      else run(msg);
     },
   };
 }

@@ -10,7 +10,7 @@
  */
 import { definitionOf } from "./define.ts";
 import { createEngine, reportOf } from "./engine.ts";
-import { hostMessages, post } from "./ipc.ts";
+import { exit, hostBatches, post } from "./ipc.ts";
 
 /** Sends the bot's console output to stderr, which the host logs under the bot's name. */
 function redirectConsole(): void {
@@ -34,13 +34,13 @@ async function main(): Promise<void> {
     post({ t: "error", where: "uncaught exception", error: reportOf(e.error ?? e.message) });
   });
 
-  const messages = hostMessages();
-  const first = await messages.next();
-  if (first.done || first.value.t !== "init") {
+  const batches = hostBatches();
+  const first = await batches.next();
+  const init = first.done ? undefined : first.value[0];
+  if (init?.t !== "init") {
     post({ t: "load-error", error: { name: "Error", message: "expected init from the host" } });
-    Deno.exit(1);
+    exit(1);
   }
-  const init = first.value;
   let def;
   try {
     const url = init.module.startsWith("file:") ? init.module : toFileUrl(init.module);
@@ -54,15 +54,17 @@ async function main(): Promise<void> {
     }
   } catch (e) {
     post({ t: "load-error", error: reportOf(e) });
-    Deno.exit(1);
+    exit(1);
   }
   const types = new Set<string>();
   for (const r of def.routes) if (r.kind === "type") { for (const t of r.types) types.add(t); }
   const engine = createEngine(init.name, def, post, init.clock);
   post({ t: "ready", types: [...types] });
-  for await (const msg of messages) engine.handle(msg);
+  // Whatever came with init (nothing, normally: the host waits for ready) is handled next.
+  for (const msg of first.value!.slice(1)) engine.handle(msg);
+  for await (const batch of batches) for (const msg of batch) engine.handle(msg);
   // stdin closed: the host is gone or wants us gone.
-  Deno.exit(0);
+  exit(0);
 }
 
 function toFileUrl(path: string): string {

@@ -49,6 +49,27 @@ export function spawnBot(plan: LaunchPlan, handlers: ProcessHandlers): BotProces
   const writer = child.stdin.getWriter();
   let alive = true;
   let killed = false;
+  // Lines written in one turn, or while the previous write is still in the pipe, go out together
+  // in one write: a syscall and a wake-up of the bot per batch instead of per line.
+  let pending = "";
+  let scheduled = false;
+  let writing = false;
+  const flush = () => {
+    scheduled = false;
+    if (writing || pending === "" || !alive) return;
+    const bytes = encoder.encode(pending);
+    pending = "";
+    writing = true;
+    writer.write(bytes).then(
+      () => {
+        writing = false;
+        if (pending !== "") flush();
+      },
+      () => {
+        pending = "";
+      },
+    );
+  };
 
   const readLines = async (stream: ReadableStream<Uint8Array>, onLine: (l: string) => void) => {
     const decoder = new TextDecoder();
@@ -93,9 +114,16 @@ export function spawnBot(plan: LaunchPlan, handlers: ProcessHandlers): BotProces
     pid: child.pid,
     write(line) {
       if (!alive) return;
-      writer.write(encoder.encode(line + "\n")).catch(() => {});
+      pending += line + "\n";
+      if (!scheduled && !writing) {
+        scheduled = true;
+        queueMicrotask(flush);
+      }
     },
     closeInput() {
+      // Lines still batched go first; the stream writes them before it closes.
+      if (pending !== "" && alive) writer.write(encoder.encode(pending)).catch(() => {});
+      pending = "";
       writer.close().catch(() => {});
     },
     kill() {
