@@ -57,12 +57,39 @@ export function reportOf(error: unknown): ErrorReport {
   return { name: "Error", message: String(error) };
 }
 
-/** Creates the engine for a loaded bot definition; `post` writes one message to the host. */
+/**
+ * The promise of a sent line. It notices being looked at (`await`, `then`, `catch`, `finally` all
+ * call `then`), so the host is asked for a success answer only when someone waits for it.
+ */
+class SendPromise extends Promise<SendResult> {
+  observe?: () => void;
+  // Derived promises are plain ones: only the promise `send` returned reports being looked at.
+  static override get [Symbol.species]() {
+    return Promise;
+  }
+  override then<A = SendResult, B = never>(
+    onFulfilled?: ((value: SendResult) => A | PromiseLike<A>) | null,
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<A | B> {
+    const observe = this.observe;
+    if (observe) {
+      this.observe = undefined;
+      observe();
+    }
+    return super.then(onFulfilled, onRejected);
+  }
+}
+
+/**
+ * Creates the engine for a loaded bot definition; `post` queues one message to the host, and
+ * `queued` tells whether a posted message is still unwritten (so it may still be changed).
+ */
 export function createEngine(
   name: string,
   def: BotDefinition<unknown>,
   post: (msg: BotToHost) => void,
   clockMode: "real" | "virtual",
+  queued: (msg: BotToHost) => boolean = () => false,
 ): Engine {
   let hostNow = 0;
   let connected = false;
@@ -106,10 +133,15 @@ export function createEngine(
 
   const sendLine = (line: string): Promise<SendResult> => {
     const req = nextReq++;
-    return new Promise((resolve, reject) => {
-      pendingSends.set(req, { resolve, reject });
-      post({ t: "send", req, line });
-    });
+    const msg: Extract<BotToHost, { t: "send" }> = { t: "send", req, line };
+    const p = new SendPromise((resolve, reject) => pendingSends.set(req, { resolve, reject }));
+    p.observe = () => {
+      if (!pendingSends.has(req)) return;
+      if (queued(msg)) msg.want = true;
+      else post({ t: "want", req });
+    };
+    post(msg);
+    return p;
   };
 
   const send = ((type: string, ...fields: (string | number)[]) => {

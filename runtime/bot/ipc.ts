@@ -4,30 +4,41 @@
  *
  * Why batched: a write to a pipe costs a syscall here and a wake-up in the host, which is most of
  * the price of a message. Everything posted while one batch of host messages is handled (the
- * handler's sends, then the ack) goes out as one write when the current task's microtasks have
- * run, still whole lines in posting order.
+ * handler's sends, then the ack) goes out as one write, still whole lines in posting order.
+ * Messages are serialised when written, two microtask turns after the first post: by then an
+ * `await` on a send's promise has looked at it, so the `send` can say the bot wants the answer.
  */
 import type { BotToHost, HostToBot } from "./protocol.ts";
 
 const encoder = new TextEncoder();
-let pending = "";
+let pending: BotToHost[] = [];
 let scheduled = false;
 
-/** Queues one message as a JSON line; it is written with the others of this turn. */
+/**
+ * Queues one message; it is written with the others of this turn. The object may still be changed
+ * until then ({@link isQueued} tells).
+ */
 export function post(msg: BotToHost): void {
-  pending += JSON.stringify(msg) + "\n";
+  pending.push(msg);
   if (!scheduled) {
     scheduled = true;
-    queueMicrotask(flush);
+    queueMicrotask(() => queueMicrotask(flush));
   }
+}
+
+/** Whether `msg` was posted and is not written yet. */
+export function isQueued(msg: BotToHost): boolean {
+  return pending.includes(msg);
 }
 
 /** Writes every queued line now, whole, before returning (a pipe may take it in parts). */
 export function flush(): void {
   scheduled = false;
-  if (pending === "") return;
-  const bytes = encoder.encode(pending);
-  pending = "";
+  if (pending.length === 0) return;
+  let text = "";
+  for (const msg of pending) text += JSON.stringify(msg) + "\n";
+  pending = [];
+  const bytes = encoder.encode(text);
   let off = 0;
   while (off < bytes.length) off += Deno.stdout.writeSync(bytes.subarray(off));
 }

@@ -22,6 +22,11 @@ export const INBOX_CAPACITY = 256;
 export const MAX_TIMERS = 10_000;
 /** How long a bot process may take to load before it counts as failed to load. */
 export const READY_TIMEOUT_MS = 30_000;
+/**
+ * Unanswered successful sends remembered for a late `want`; past this, the oldest are forgotten
+ * and a `want` for them is answered with status `unknown`.
+ */
+export const MAX_UNANSWERED_SENDS = 4096;
 
 /** Result of sending a line for a bot. */
 export type SendReply = { ok: true; status: string } | { ok: false; refusal: Refusal };
@@ -114,15 +119,37 @@ export function startInstance(d: InstanceDeps): Instance {
           pump();
         }
         return;
-      case "send":
+      case "send": {
+        const req = msg.req;
+        if (msg.want) wanted.add(req);
+        sending.add(req);
         d.send(msg.line).then((r) => {
-          write(
-            r.ok
-              ? { t: "sent", req: msg.req, ok: true, status: r.status }
-              : { t: "sent", req: msg.req, ok: false, refusal: r.refusal },
-          );
+          sending.delete(req);
+          if (!r.ok) {
+            wanted.delete(req);
+            write({ t: "sent", req, ok: false, refusal: r.refusal });
+          } else if (wanted.delete(req)) {
+            write({ t: "sent", req, ok: true, status: r.status });
+          } else {
+            // Nobody waits for it (yet): a reply would only wake the bot for nothing.
+            unanswered.set(req, r.status);
+            if (unanswered.size > MAX_UNANSWERED_SENDS) {
+              unanswered.delete(unanswered.keys().next().value!);
+            }
+          }
         });
         return;
+      }
+      case "want": {
+        const req = msg.req;
+        const status = unanswered.get(req);
+        if (status !== undefined) {
+          unanswered.delete(req);
+          write({ t: "sent", req, ok: true, status });
+        } else if (sending.has(req)) wanted.add(req);
+        else write({ t: "sent", req, ok: true, status: "unknown" });
+        return;
+      }
       case "setup":
         d.setup(msg.lines);
         return;
@@ -148,6 +175,10 @@ export function startInstance(d: InstanceDeps): Instance {
     }
   };
 
+  // Sends in progress, those whose success the bot waits for, and successes nobody asked for yet.
+  const sending = new Set<number>();
+  const wanted = new Set<number>();
+  const unanswered = new Map<number, string>();
   // Inbox ids in flight, to tell their acks from lifecycle acks.
   const inboxIds = new Set<number>();
   // Pings asked for by `ping()`, resolved by their ack (or the process's end).

@@ -21,7 +21,8 @@ export const botToHostSchema = z.discriminatedUnion("t", [
   z.object({ t: z.literal("ready"), types: z.array(z.string().max(200)).max(1000) }),
   z.object({ t: z.literal("load-error"), error: errorReport }),
   z.object({ t: z.literal("ack"), id: int }),
-  z.object({ t: z.literal("send"), req: int, line: text }),
+  z.object({ t: z.literal("send"), req: int, line: text, want: z.boolean().optional() }),
+  z.object({ t: z.literal("want"), req: int }),
   z.object({ t: z.literal("setup"), lines: z.array(text).max(200) }),
   z.object({
     t: z.literal("timer-set"),
@@ -69,7 +70,10 @@ function fastPath(raw: unknown): BotToHost | undefined {
   if (m.t === "ack" && isInt(m.id)) return { t: "ack", id: m.id };
   if (
     m.t === "send" && isInt(m.req) && typeof m.line === "string" && m.line.length <= MAX_TEXT
-  ) return { t: "send", req: m.req, line: m.line };
+  ) {
+    if (m.want === true) return { t: "send", req: m.req, line: m.line, want: true };
+    if (m.want === undefined) return { t: "send", req: m.req, line: m.line };
+  }
   return undefined;
 }
 
