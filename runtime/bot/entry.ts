@@ -10,7 +10,7 @@
  */
 import { definitionOf } from "./define.ts";
 import { createEngine, reportOf } from "./engine.ts";
-import { exit, hostBatches, isQueued, post } from "./ipc.ts";
+import { exit, flush, hostBatches, isQueued, post } from "./ipc.ts";
 
 /** Sends the bot's console output to stderr, which the host logs under the bot's name. */
 function redirectConsole(): void {
@@ -62,7 +62,13 @@ async function main(): Promise<void> {
   post({ t: "ready", types: [...types] });
   // Whatever came with init (nothing, normally: the host waits for ready) is handled next.
   for (const msg of first.value!.slice(1)) engine.handle(msg);
-  for await (const batch of batches) for (const msg of batch) engine.handle(msg);
+  for await (const batch of batches) {
+    for (const msg of batch) engine.handle(msg);
+    // One turn lets an `await` on a send look at it; then the answers go out before the next read
+    // is even asked for (asking costs a thread hand-off that would delay them).
+    await undefined;
+    flush();
+  }
   // stdin closed: the host is gone or wants us gone.
   exit(0);
 }
