@@ -17,7 +17,7 @@ import { createHost, type Host } from "../host/host.ts";
 import { type DetectedSandbox, detectSandbox, weakerWarning } from "../sandbox/detect.ts";
 import { buildLaunch } from "../sandbox/launch.ts";
 import { openLink } from "../transport/open.ts";
-import type { Link } from "../transport/types.ts";
+import type { Link, LinkStats } from "../transport/types.ts";
 import { Emulator, type EmulatorOptions } from "../emulator/core.ts";
 import { operatorGuard } from "../control/operator_guard.ts";
 import { serveControl } from "../control/server.ts";
@@ -89,6 +89,16 @@ export interface Session extends ControlTarget {
   readonly sandbox: DetectedSandbox;
   /** Resolves when the session has ended (stop, signal, or stdin EOF in stdio mode). */
   readonly ended: Promise<void>;
+}
+
+/** Link counters for `status`, with the connection time as a date when the clock is the wall's. */
+function readableStats(stats: LinkStats, clock: Clock): Record<string, unknown> {
+  const { connectedSince, ...rest } = stats;
+  if (connectedSince === undefined) return rest;
+  return {
+    ...rest,
+    connectedSince: clock === realClock ? new Date(connectedSince).toISOString() : connectedSince,
+  };
 }
 
 /** Starts a session; rejects with a {@link SessionError} a person can act on. */
@@ -266,7 +276,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
         mdf: options.mdf,
         plan: link.describe,
         startedAt,
-        link: { ...link.stats() },
+        link: readableStats(link.stats(), clock),
         bots: host.status().map((b) => ({
           name: b.name,
           isolation: b.level ? `${b.level} (${b.why ?? ""})` : "not started",
