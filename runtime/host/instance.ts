@@ -130,11 +130,19 @@ export function startInstance(d: InstanceDeps): Instance {
             write({ t: "sent", req, ok: false, refusal: r.refusal });
           } else if (wanted.delete(req)) {
             write({ t: "sent", req, ok: true, status: r.status });
-          } else {
-            // Nobody waits for it (yet): a reply would only wake the bot for nothing.
+          } else if (req >= forgetBelow) {
+            // Nobody waits for it (yet): a reply would only wake the bot for nothing. Request ids
+            // grow, so the memory keeps a window of the latest ones (no Map iteration, which
+            // walks over every deleted slot).
             unanswered.set(req, r.status);
-            if (unanswered.size > MAX_UNANSWERED_SENDS) {
-              unanswered.delete(unanswered.keys().next().value!);
+            const floor = req - MAX_UNANSWERED_SENDS + 1;
+            if (floor - forgetBelow > MAX_UNANSWERED_SENDS) {
+              // A jump in ids (a bot may number its requests as it likes): one sweep, not a loop
+              // over every skipped id.
+              for (const k of unanswered.keys()) if (k < floor) unanswered.delete(k);
+              forgetBelow = floor;
+            } else {
+              for (; forgetBelow < floor; forgetBelow++) unanswered.delete(forgetBelow);
             }
           }
         });
@@ -179,6 +187,7 @@ export function startInstance(d: InstanceDeps): Instance {
   const sending = new Set<number>();
   const wanted = new Set<number>();
   const unanswered = new Map<number, string>();
+  let forgetBelow = 0;
   // Inbox ids in flight, to tell their acks from lifecycle acks.
   const inboxIds = new Set<number>();
   // Pings asked for by `ping()`, resolved by their ack (or the process's end).

@@ -34,3 +34,22 @@ Deno.test("a send's result reaches the bot whether it awaits it, chains then, or
     await host.stop();
   }
 });
+
+Deno.test("request ids forged far apart on a bot's stdout neither stall the host nor stop the bot", async () => {
+  const rec = recordingSink();
+  const host = createHost({
+    manifest: fixtureManifest("forger"),
+    logger: memoryLogger(),
+    sink: rec.sink,
+    guardContext,
+    launcher: await launcher(),
+  });
+  try {
+    await host.start();
+    host.deliver("TEST|forge");
+    assertEquals(await rec.waitLine(/^TEST\|still/), "TEST|still answering");
+    assertEquals(rec.lines.filter((l) => l.text.startsWith("TEST|forged")).length, 3);
+  } finally {
+    await host.stop();
+  }
+});
