@@ -135,7 +135,11 @@ Deno.test("an out-of-memory bot is isolated and restarted with backoff", async (
     await rec.waitLine(/echo meanwhile/);
     await until(() => host.status()[0].state === "running", "the restart");
     assert(host.status()[0].pid !== pid, "same pid after restart");
-    assertEquals(rec.lines.filter((l) => l.text === "TEST|oom bot started").length, 2);
+    // "running" is set before the new process has run its start hook: wait for the hook's line.
+    await until(
+      () => rec.lines.filter((l) => l.text === "TEST|oom bot started").length === 2,
+      "the restarted bot's start hook",
+    );
     // A second crash doubles the delay.
     host.deliver("TEST|oom");
     await until(() => log.records.some((r) => /restarting in 400 ms/.test(r.msg)), "backoff x2");
