@@ -5,47 +5,59 @@
  */
 import { latencySummary } from "./stats.ts";
 import { readLines, roundTrips, throughput } from "./line_peer.ts";
+import { serveEcho } from "./echo_server.ts";
+import type { Placement } from "./fullpath.ts";
 
-/**
- * Raw line-echo server: splits lines and writes each back with one write, as the protocol requires
- * toward MMDAgent-EX. The fastest honest thing a Deno peer can do per line on loopback.
- */
-function startEchoServer(): { port: number; close: () => void } {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const encoder = new TextEncoder();
-  (async () => {
-    for await (const conn of listener) {
-      conn.setNoDelay(true);
-      (async () => {
-        try {
-          for await (const line of readLines(conn)) {
-            const bytes = encoder.encode(line + "\n");
-            let off = 0;
-            while (off < bytes.length) off += await conn.write(bytes.subarray(off));
-          }
-        } catch { /* peer gone */ }
-        try {
-          conn.close();
-        } catch { /* already closed */ }
-      })();
-    }
-  })().catch(() => {});
-  return { port: (listener.addr as Deno.NetAddr).port, close: () => listener.close() };
+/** The raw echo server: bench/echo_server.ts as its own process, or served in the bench itself. */
+async function startEchoServer(
+  placement: Placement,
+): Promise<{ port: number; close: () => Promise<void> }> {
+  if (placement === "in-bench") {
+    const server = serveEcho(Deno.listen({ hostname: "127.0.0.1", port: 0 }));
+    return { port: server.port, close: () => Promise.resolve(server.close()) };
+  }
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-prompt",
+      "--allow-net=127.0.0.1",
+      new URL("./echo_server.ts", import.meta.url).pathname,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const r = await reader.read();
+    if (r.done) throw new Error("the echo server exited before printing its port");
+    text += r.value;
+  }
+  return {
+    port: Number(text.trim()),
+    close: async () => {
+      child.kill("SIGKILL");
+      await child.status;
+      await reader.cancel().catch(() => {});
+    },
+  };
 }
 
 /** Raw TCP echo latency and throughput. */
 export async function measureTcpEcho(
   rounds: number,
   pipelined: number,
+  placement: Placement = "process",
 ): Promise<{ p50: number; p99: number; throughput: number }> {
-  const server = startEchoServer();
+  const server = await startEchoServer(placement);
   const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
   conn.setNoDelay(true);
   const lines = readLines(conn);
   const samples = await roundTrips(conn, lines, rounds, (i) => `MESSAGE|${i}`, () => true);
   const tput = await throughput(conn, lines, pipelined, (i) => `MESSAGE|${i}`, () => true);
   conn.close();
-  server.close();
+  await server.close();
   return { ...latencySummary(samples.slice(Math.floor(rounds / 10))), throughput: tput };
 }
 

@@ -30,10 +30,23 @@ export function echoBots(n: number): string {
   return `${dir}/bots.yaml`;
 }
 
-/** A session of `bots` echo bots connected to a raw TCP peer; returns the peer's connection. */
+/** Where mmdbot runs during a measurement. */
+export type Placement = "process" | "in-bench";
+
+const MAIN = new URL("../runtime/cli/main.ts", import.meta.url).pathname;
+
+/**
+ * A runtime with `bots` echo bots connected to a raw TCP peer (the bench plays MMDAgent-EX, the TCP
+ * server). `process` (default) runs `mmdbot start` as its own process, as in real use: a peer in
+ * the same event loop as mmdbot competes with it for every tick (measured here: pongs already
+ * written waited up to 5 ms for the peer's read during a 50-bot fan-out). `readyMs` is from
+ * starting mmdbot until every bot has answered a probe (`process`), or until `startSession`
+ * resolved (`in-bench`).
+ */
 export async function withSession<T>(
   bots: number,
   fn: (conn: Deno.TcpConn, lines: AsyncIterator<string>, pids: number[]) => Promise<T>,
+  placement: Placement = "process",
 ): Promise<{ result: T; readyMs: number }> {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
@@ -43,35 +56,126 @@ export async function withSession<T>(
     mdf,
     `Plugin_Remote_EnableServer=true\nPlugin_Remote_ListenPort=${port}\n`,
   );
+  const manifest = echoBots(bots);
   const t0 = performance.now();
-  const session = await startSession({
-    mdf,
-    manifest: echoBots(bots),
-    watch: false,
-    control: false,
-    logger: createLogger({ level: "error" }),
-  });
-  const readyMs = performance.now() - t0;
-  const conn = await listener.accept();
-  conn.setNoDelay(true);
-  listener.close();
-  const lines = readLines(conn);
+  if (placement === "in-bench") {
+    const session = await startSession({
+      mdf,
+      manifest,
+      watch: false,
+      control: false,
+      logger: createLogger({ level: "error" }),
+    });
+    const readyMs = performance.now() - t0;
+    const conn = await listener.accept();
+    conn.setNoDelay(true);
+    listener.close();
+    const lines = readLines(conn);
+    try {
+      const pids = session.host.status().map((b) => b.pid).filter((p): p is number => !!p);
+      return { result: await fn(conn, lines, pids), readyMs };
+    } finally {
+      await session.stop();
+      try {
+        conn.close();
+      } catch { /* closed by the session */ }
+    }
+  }
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-prompt",
+      "--allow-read",
+      "--allow-write",
+      "--allow-net",
+      "--allow-run",
+      "--allow-env",
+      "--allow-sys=hostname,osRelease",
+      MAIN,
+      "start",
+      mdf,
+      "--bots",
+      manifest,
+      "--no-watch",
+    ],
+    stdin: "null",
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  let conn: Deno.TcpConn | undefined;
   try {
-    const pids = session.host.status().map((b) => b.pid).filter((p): p is number => !!p);
+    conn = await listener.accept();
+    conn.setNoDelay(true);
+    listener.close();
+    const lines = readLines(conn);
+    const readyMs = await probeUntilAnswered(conn, lines, bots) - t0;
+    const pids = await childrenOf(child.pid);
     return { result: await fn(conn, lines, pids), readyMs };
   } finally {
-    await session.stop();
     try {
-      conn.close();
-    } catch { /* closed by the session */ }
+      child.kill("SIGTERM");
+    } catch { /* already gone */ }
+    await child.status;
+    try {
+      conn?.close();
+    } catch { /* closed by mmdbot */ }
+    try {
+      listener.close();
+    } catch { /* closed after accept */ }
   }
 }
 
-/** p50/p99 round trip through one echo bot, and pipelined throughput. */
+/** Sends `MESSAGE|ping|ready` every 10 ms until all `bots` answered one; returns when (ms). */
+async function probeUntilAnswered(
+  conn: Deno.TcpConn,
+  lines: AsyncIterator<string>,
+  bots: number,
+): Promise<number> {
+  const enc = new TextEncoder();
+  let answered = 0;
+  let done = false;
+  const prober = (async () => {
+    for (let round = 0; !done; round++) {
+      // A fresh tag per round: each bot answers every probe, so count one round's answers only.
+      await conn.write(enc.encode(`MESSAGE|ping|ready${round}\n`));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  })();
+  const perRound = new Map<string, number>();
+  for (;;) {
+    const r = await lines.next();
+    if (r.done) throw new Error("mmdbot closed the connection while starting");
+    if (!r.value.startsWith("MESSAGE|pong|ready")) continue;
+    answered = (perRound.get(r.value) ?? 0) + 1;
+    perRound.set(r.value, answered);
+    if (answered === bots) break;
+  }
+  const at = performance.now();
+  done = true;
+  await prober;
+  // Answers to the last probes may still come: every measurement matches its own lines only.
+  await new Promise((r) => setTimeout(r, 50));
+  return at;
+}
+
+/** Direct children of a process (each bot's sandbox wrapper or process). */
+async function childrenOf(pid: number): Promise<number[]> {
+  const out = await new Deno.Command("pgrep", { args: ["-P", String(pid)], stdout: "piped" })
+    .output();
+  return new TextDecoder().decode(out.stdout).split(/\s+/).filter(Boolean).map(Number);
+}
+
+/**
+ * p50/p99 round trip through one echo bot, and pipelined throughput with 16 lines in flight (as
+ * before) and with 200 (within the bot's inbox window plus queue, so nothing is dropped: capacity).
+ */
 export async function measureFullPath(
   rounds: number,
   pipelined: number,
-): Promise<{ p50: number; p99: number; throughput: number; readyMs: number }> {
+  placement: Placement = "process",
+): Promise<
+  { p50: number; p99: number; throughput: number; capacity: number; readyMs: number }
+> {
   const { result, readyMs } = await withSession(1, async (conn, lines) => {
     const samples = await roundTrips(
       conn,
@@ -80,16 +184,16 @@ export async function measureFullPath(
       (i) => `MESSAGE|ping|${i}`,
       (l, i) => l === `MESSAGE|pong|${i}`,
     );
-    const tput = await windowedThroughput(
-      conn,
-      lines,
-      pipelined,
-      16,
-      (i) => `MESSAGE|ping|${i}`,
-      (l) => l.startsWith("MESSAGE|pong|"),
-    );
-    return { ...latencySummary(samples.slice(Math.floor(rounds / 10))), throughput: tput };
-  });
+    const isPong = (l: string) => /^MESSAGE\|pong\|\d+$/.test(l);
+    const ping = (i: number) => `MESSAGE|ping|${i}`;
+    const tput = await windowedThroughput(conn, lines, pipelined, 16, ping, isPong);
+    const capacity = await windowedThroughput(conn, lines, pipelined, 200, ping, isPong);
+    return {
+      ...latencySummary(samples.slice(Math.floor(rounds / 10))),
+      throughput: tput,
+      capacity,
+    };
+  }, placement);
   return { ...result, readyMs };
 }
 
@@ -97,6 +201,7 @@ export async function measureFullPath(
 export async function measureFanOut(
   bots: number,
   rounds: number,
+  placement: Placement = "process",
 ): Promise<{ p50: number; p99: number; readyMs: number; pssPerBotMb: number }> {
   const { result, readyMs } = await withSession(bots, async (conn, lines, pids) => {
     const samples: number[] = [];
@@ -118,7 +223,7 @@ export async function measureFanOut(
       ...latencySummary(samples.slice(Math.floor(rounds / 10))),
       pssPerBotMb: pss.reduce((a, b) => a + b, 0) / Math.max(1, pss.length),
     };
-  });
+  }, placement);
   return { ...result, readyMs };
 }
 

@@ -4,6 +4,11 @@
  *
  * Latency is judged against the two-hop floor (decisions.md): loopback TCP line echo plus one pipe
  * round trip to a child process, both measured in this same run.
+ *
+ * Two placements. The main table runs mmdbot (and the raw echo server) inside the bench process,
+ * as every earlier run did, so figures stay comparable. The second one runs them as their own
+ * processes, as deployed next to MMDAgent-EX: every hop is then a cross-process wake-up, on the
+ * floor as on the full path.
  */
 import { measurePipeRoundTrip, measureTcpEcho } from "./baseline.ts";
 import { bareDenoPss, measureFanOut, measureFullPath } from "./fullpath.ts";
@@ -14,15 +19,24 @@ const fmt = (n: number, d = 3) => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
 const sandbox = await detectSandbox();
 console.log(`isolation level for bots: ${sandbox.level} (${sandbox.os.why})\n`);
 
-const echo = await measureTcpEcho(3000, 50_000);
+const echo = await measureTcpEcho(3000, 50_000, "in-bench");
 const pipe = await measurePipeRoundTrip(3000);
 const floor = { p50: echo.p50 + pipe.p50, p99: echo.p99 + pipe.p99 };
-const full = await measureFullPath(2000, 10_000);
+const full = await measureFullPath(2000, 10_000, "in-bench");
 const fan: Record<number, Awaited<ReturnType<typeof measureFanOut>>> = {};
-for (const n of [1, 10, 50]) fan[n] = await measureFanOut(n, n === 50 ? 200 : 500);
+for (const n of [1, 10, 50]) fan[n] = await measureFanOut(n, n === 50 ? 200 : 500, "in-bench");
 const bare = await bareDenoPss();
 
-const rows: [string, string, string, string][] = [
+// As deployed: mmdbot and the echo server as their own processes.
+const echoP = await measureTcpEcho(3000, 50_000, "process");
+const floorP = { p50: echoP.p50 + pipe.p50, p99: echoP.p99 + pipe.p99 };
+const fullP = await measureFullPath(2000, 10_000, "process");
+const fanP10 = await measureFanOut(10, 200, "process");
+const fanP50 = await measureFanOut(50, 200, "process");
+
+type Row = [string, string, string, string];
+const rows: Row[] = [
+  ["mmdbot inside the bench process (comparable with earlier runs)", "", "", ""],
   ["raw TCP line echo p50 / p99 (ms)", `${fmt(echo.p50)} / ${fmt(echo.p99)}`, "1.00×", "floor"],
   ["pipe round trip to a child p50 / p99 (ms)", `${fmt(pipe.p50)} / ${fmt(pipe.p99)}`, "", "floor"],
   [
@@ -37,7 +51,13 @@ const rows: [string, string, string, string][] = [
     `${fmt((100 * full.throughput) / echo.throughput, 1)} % of raw`,
     "≥ 50 % of raw echo (window 16)",
   ],
-  ...[1, 10, 50].map((n): [string, string, string, string] => [
+  [
+    "throughput, 200 in flight (lines/s)",
+    fmt(full.capacity, 0),
+    `${fmt((100 * full.capacity) / echo.throughput, 1)} % of raw`,
+    "capacity (no drops below 288)",
+  ],
+  ...[1, 10, 50].map((n): Row => [
     `fan-out to ${n} bots, all answers back p50 / p99 (ms)`,
     `${fmt(fan[n].p50)} / ${fmt(fan[n].p99)}`,
     "",
@@ -49,10 +69,32 @@ const rows: [string, string, string, string][] = [
     `${fmt(fan[10].pssPerBotMb / bare, 2)}× bare`,
     "≤ 35 MB",
   ],
-  ["cold start to ready, 10 bots (ms)", fmt(fan[10].readyMs, 0), "", "≤ 2000 ms"],
+  ["cold start to ready, 10 bots (ms)", fmt(fan[10].readyMs, 0), "startSession", "≤ 2000 ms"],
+  ["", "", "", ""],
+  ["mmdbot and the echo server as their own processes (as deployed)", "", "", ""],
+  ["raw TCP line echo p50 / p99 (ms)", `${fmt(echoP.p50)} / ${fmt(echoP.p99)}`, "1.00×", "floor"],
+  [
+    "full path TCP → bot → TCP p50 / p99 (ms)",
+    `${fmt(fullP.p50)} / ${fmt(fullP.p99)}`,
+    `${fmt(fullP.p50 / floorP.p50, 2)}× two-hop floor`,
+    "p50 ≤ 1.5× floor, p99 ≤ 2 ms",
+  ],
+  [
+    "throughput, window 16 / 200 (lines/s)",
+    `${fmt(fullP.throughput, 0)} / ${fmt(fullP.capacity, 0)} (raw ${fmt(echoP.throughput, 0)})`,
+    `${fmt((100 * fullP.throughput) / echoP.throughput, 1)} % of raw`,
+    "≥ 50 % of raw echo (window 16)",
+  ],
+  [
+    "fan-out to 10 / 50 bots p50 / p99 (ms)",
+    `${fmt(fanP10.p50)} / ${fmt(fanP10.p99)}; ${fmt(fanP50.p50)} / ${fmt(fanP50.p99)}`,
+    "",
+    "50: p99 ≤ 10 ms",
+  ],
+  ["cold start to ready, 10 bots (ms)", fmt(fanP10.readyMs, 0), "spawn → all answer", "≤ 2000 ms"],
 ];
-const w = [0, 1, 2, 3].map((i) => Math.max(...rows.map((r) => r[i].length), 6));
-for (const r of rows) console.log(r.map((c, i) => c.padEnd(w[i])).join("  "));
+const w = [0, 1, 2, 3].map((i) => Math.max(...rows.filter((r) => r[1]).map((r) => r[i].length), 6));
+for (const r of rows) console.log(r[1] ? r.map((c, i) => c.padEnd(w[i])).join("  ") : r[0]);
 
 const results = {
   date: new Date().toISOString(),
@@ -63,6 +105,7 @@ const results = {
   full,
   fan,
   bare,
+  asDeployed: { echo: echoP, floor: floorP, full: fullP, fan: { 10: fanP10, 50: fanP50 } },
 };
 Deno.mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 Deno.writeTextFileSync(
