@@ -33,6 +33,8 @@ const encoder = new TextEncoder();
 /** Longest stdout/stderr line kept; longer ones are cut (a bot cannot make the host buffer GBs). */
 export const MAX_PROCESS_LINE = 256 * 1024;
 
+const READ_BUFFER = 16 * 1024;
+
 /** Spawns a bot process. */
 export function spawnBot(plan: LaunchPlan, handlers: ProcessHandlers): BotProcess {
   const child = new Deno.Command(plan.cmd, {
@@ -73,9 +75,16 @@ export function spawnBot(plan: LaunchPlan, handlers: ProcessHandlers): BotProces
 
   const readLines = async (stream: ReadableStream<Uint8Array>, onLine: (l: string) => void) => {
     const decoder = new TextDecoder();
+    // A BYOB reader with one buffer passed back and forth: the default reader allocates a fresh
+    // zeroed 64 KiB chunk per read, per bot, which fed the garbage collector on every message.
+    const reader = stream.getReader({ mode: "byob" });
+    let space = new Uint8Array(READ_BUFFER);
     let buf = "";
     try {
-      for await (const chunk of stream) {
+      for (;;) {
+        const { value: chunk, done } = await reader.read(space);
+        if (done || !chunk) break;
+        space = new Uint8Array(chunk.buffer);
         buf += decoder.decode(chunk, { stream: true });
         let nl: number;
         while ((nl = buf.indexOf("\n")) !== -1) {
