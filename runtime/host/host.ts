@@ -76,6 +76,8 @@ export interface BotStatus {
   droppedMessages: number;
   handlerErrors: number;
   rateLimited: number;
+  /** Printed lines and `ctx.log` records left out of the log by the output limit. */
+  suppressedOutput: number;
   /** Messages, timer firings and hooks written or queued and not yet acknowledged by the bot. */
   inFlight: number;
 }
@@ -130,6 +132,8 @@ interface Slot {
   busy: Promise<unknown>;
   dropped: number;
   errors: number;
+  /** Counters of instances gone, added to the live one's in `status`. */
+  suppressed: number;
 }
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -212,6 +216,7 @@ export function createHost(options: HostOptions): Host {
       busy: Promise.resolve(),
       dropped: 0,
       errors: 0,
+      suppressed: 0,
     });
   }
 
@@ -318,6 +323,7 @@ export function createHost(options: HostOptions): Host {
     slot.instance = undefined;
     slot.lastError = why;
     slot.dropped += instance.stats().dropped;
+    slot.suppressed += instance.stats().suppressedOutput;
     const decision = slot.restarts.failure(clock.now());
     if (decision.action === "disable") {
       slot.state = "disabled";
@@ -363,7 +369,10 @@ export function createHost(options: HostOptions): Host {
     slot.backoff = undefined;
     slot.restarts.reset();
     const old = slot.instance;
-    if (old) slot.dropped += old.stats().dropped;
+    if (old) {
+      slot.dropped += old.stats().dropped;
+      slot.suppressed += old.stats().suppressedOutput;
+    }
     install(slot, r.instance);
     slot.lastError = undefined;
     publishSetup();
@@ -469,6 +478,7 @@ export function createHost(options: HostOptions): Host {
           droppedMessages: s.dropped + (st?.dropped ?? 0),
           handlerErrors: s.errors,
           rateLimited: s.limiter.refused,
+          suppressedOutput: s.suppressed + (st?.suppressedOutput ?? 0),
           inFlight: st?.outstanding ?? 0,
         };
       });

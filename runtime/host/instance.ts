@@ -69,7 +69,14 @@ export interface Instance {
   /** Resolves when the process is gone. */
   readonly exited: Promise<unknown>;
   /** Counters for `status`. */
-  stats(): { dropped: number; errors: number; outstanding: number; timers: number };
+  stats(): {
+    dropped: number;
+    errors: number;
+    outstanding: number;
+    timers: number;
+    /** Output lines and `ctx.log` records left out of the log by the output limit. */
+    suppressedOutput: number;
+  };
   /**
    * Round-trips a ping through the process: resolves once the bot has read everything written
    * before it and run the microtasks that work queued (or once the process is gone). The test kit
@@ -82,7 +89,7 @@ export interface Instance {
 export function startInstance(d: InstanceDeps): Instance {
   const { spec, clock } = d;
   const watchdog = createWatchdog(spec.budgets.handlerMs);
-  const output = createOutputLog(d.log);
+  const output = createOutputLog(d.log, clock);
   const timers = new Map<number, TimerId>();
   const queue: { json: string; id: number }[] = [];
   let inFlight = 0;
@@ -171,7 +178,8 @@ export function startInstance(d: InstanceDeps): Instance {
         return;
       }
       case "log":
-        d.log[msg.level](msg.msg);
+        // Rate-limited like printed output: ctx.log must not be a way around the output limit.
+        output.record(msg.level, msg.msg);
         return;
       case "error":
         errors++;
@@ -227,7 +235,7 @@ export function startInstance(d: InstanceDeps): Instance {
     onOutput: (line) => {
       recentOutput.push(line);
       if (recentOutput.length > 20) recentOutput.shift();
-      output(line);
+      output.print(line);
     },
   });
   write({ t: "init", name: spec.name, module: spec.module, clock: d.clockMode });
@@ -263,6 +271,7 @@ export function startInstance(d: InstanceDeps): Instance {
   const exited = proc.exited.then((status) => {
     state = "gone";
     clearInterval(tick);
+    output.close();
     for (const id of timers.values()) clock.clearTimeout(id);
     timers.clear();
     resolveStopped?.();
@@ -323,6 +332,7 @@ export function startInstance(d: InstanceDeps): Instance {
       errors,
       outstanding: watchdog.outstanding + queue.length,
       timers: timers.size,
+      suppressedOutput: output.suppressed,
     }),
     ping() {
       if (state === "gone") return Promise.resolve();

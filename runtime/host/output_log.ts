@@ -1,38 +1,92 @@
 /**
- * Logs what a bot prints (its stderr, and anything on stdout that is not an IPC message) under the
- * bot's name, rate-limited so a chatty bot cannot drown the runtime's log. It never reaches
+ * Logs what a bot writes to the runtime's log under the bot's name: what it prints (its stderr,
+ * and anything on stdout that is not an IPC message) and its `ctx.log` records. Each of the two
+ * has its own per-bot budget (a token bucket on the host clock), so a bot cannot flood the log
+ * either way, yet a noisy `console.log` (a chatty library, say) cannot silence the bot's own
+ * `ctx.log` warnings: at most twice the rate below reaches the log per bot. Nothing of it reaches
  * MMDAgent-EX nor the runtime's stdout.
  */
-import type { Logger } from "../log/logger.ts";
+import type { Clock } from "../clock/clock.ts";
+import type { Logger, LogLevel } from "../log/logger.ts";
 
-/** Printed lines per second allowed per bot, and the burst. */
+/** Log lines per second allowed per bot, for printed lines and for `ctx.log` records each. */
 export const OUTPUT_LINES_PER_SECOND = 20;
-/** Lines that may be printed at once before the limit applies. */
+/** Lines of each kind that may be logged at once before the limit applies. */
 export const OUTPUT_BURST = 200;
-/** Longest bot output line kept in the log. */
+/** Longest bot output line or `ctx.log` message kept in the log. */
 export const OUTPUT_MAX_CHARS = 2000;
 
-/** Creates the output logger of one bot; call it with each printed line. */
-export function createOutputLog(
-  log: Logger,
-  now: () => number = () => performance.now(),
-): (line: string) => void {
-  let tokens = OUTPUT_BURST;
-  let last = now();
+/** The log of one bot's output. */
+export interface OutputLog {
+  /** A line the bot printed (console, stderr, stray stdout): logged at info. */
+  print(line: string): void;
+  /** A `ctx.log` record at its level (skipped, free of charge, when the level is off). */
+  record(level: LogLevel, msg: string): void;
+  /** Lines suppressed so far (both kinds). */
+  readonly suppressed: number;
+  /** Logs the summary of what is still unreported (the bot is gone). */
+  close(): void;
+}
+
+interface Bucket {
+  tokens: number;
+  last: number;
+  /** Suppressed and not reported yet. */
+  unreported: number;
+}
+
+/** Creates the output log of one bot. */
+export function createOutputLog(log: Logger, clock: Clock): OutputLog {
+  const printed: Bucket = { tokens: OUTPUT_BURST, last: clock.now(), unreported: 0 };
+  const logged: Bucket = { tokens: OUTPUT_BURST, last: clock.now(), unreported: 0 };
   let suppressed = 0;
-  return (line) => {
-    const t = now();
-    tokens = Math.min(OUTPUT_BURST, tokens + ((t - last) / 1000) * OUTPUT_LINES_PER_SECOND);
-    last = t;
-    if (tokens < 1) {
+
+  const summarize = () => {
+    const n = printed.unreported + logged.unreported;
+    if (n === 0) return;
+    const parts = [
+      printed.unreported > 0 && `${printed.unreported} printed`,
+      logged.unreported > 0 && `${logged.unreported} from ctx.log`,
+    ].filter(Boolean).join(", ");
+    log.warn(
+      `${n} lines of output suppressed (${parts}): more than ${OUTPUT_LINES_PER_SECOND}/s ` +
+        `(burst ${OUTPUT_BURST}) each for printed lines and for ctx.log`,
+    );
+    printed.unreported = 0;
+    logged.unreported = 0;
+  };
+
+  /** Takes a token; false (and counted) when the bot is over this budget. */
+  const take = (b: Bucket): boolean => {
+    const t = clock.now();
+    const refill = (Math.max(0, t - b.last) / 1000) * OUTPUT_LINES_PER_SECOND;
+    b.tokens = Math.min(OUTPUT_BURST, b.tokens + refill);
+    b.last = t;
+    if (b.tokens < 1) {
       suppressed++;
-      return;
+      b.unreported++;
+      return false;
     }
-    tokens -= 1;
-    if (suppressed > 0) {
-      log.warn(`${suppressed} lines of output suppressed (more than ${OUTPUT_LINES_PER_SECOND}/s)`);
-      suppressed = 0;
-    }
-    log.info(line.length > OUTPUT_MAX_CHARS ? line.slice(0, OUTPUT_MAX_CHARS) + "…" : line);
+    b.tokens -= 1;
+    summarize();
+    return true;
+  };
+
+  const cut = (s: string) => s.length > OUTPUT_MAX_CHARS ? s.slice(0, OUTPUT_MAX_CHARS) + "…" : s;
+
+  return {
+    print(line) {
+      if (take(printed)) log.info(cut(line));
+    },
+    record(level, msg) {
+      if (!log.enabled(level)) return;
+      if (take(logged)) log[level](cut(msg));
+    },
+    get suppressed() {
+      return suppressed;
+    },
+    close() {
+      summarize();
+    },
   };
 }
