@@ -6,13 +6,19 @@
  * `ctx.log` warnings: at most twice the rate below reaches the log per bot. Nothing of it reaches
  * MMDAgent-EX nor the runtime's stdout.
  */
-import type { Clock } from "../clock/clock.ts";
+import type { Clock, TimerId } from "../clock/clock.ts";
 import type { Logger, LogLevel } from "../log/logger.ts";
 
 /** Log lines per second allowed per bot, for printed lines and for `ctx.log` records each. */
 export const OUTPUT_LINES_PER_SECOND = 20;
 /** Lines of each kind that may be logged at once before the limit applies. */
 export const OUTPUT_BURST = 200;
+/**
+ * How often the count of suppressed lines is logged while a bot is over its budget. The summary
+ * comes from a timer on the host clock (one per bot, armed only while lines are being suppressed),
+ * so a bot that floods once and goes quiet still gets it, and a steady flood gets one a window.
+ */
+export const SUMMARY_INTERVAL_MS = 1000;
 /** Longest bot output line or `ctx.log` message kept in the log. */
 export const OUTPUT_MAX_CHARS = 2000;
 
@@ -24,7 +30,7 @@ export interface OutputLog {
   record(level: LogLevel, msg: string): void;
   /** Lines suppressed so far (both kinds). */
   readonly suppressed: number;
-  /** Logs the summary of what is still unreported (the bot is gone). */
+  /** Logs the summary of what is still unreported and clears the timer (the bot is gone). */
   close(): void;
 }
 
@@ -40,6 +46,8 @@ export function createOutputLog(log: Logger, clock: Clock): OutputLog {
   const printed: Bucket = { tokens: OUTPUT_BURST, last: clock.now(), unreported: 0 };
   const logged: Bucket = { tokens: OUTPUT_BURST, last: clock.now(), unreported: 0 };
   let suppressed = 0;
+  let timer: TimerId | undefined;
+  let closed = false;
 
   const summarize = () => {
     const n = printed.unreported + logged.unreported;
@@ -56,6 +64,15 @@ export function createOutputLog(log: Logger, clock: Clock): OutputLog {
     logged.unreported = 0;
   };
 
+  // Each window that suppressed something ends with its summary and opens the next; a window
+  // that suppressed nothing ends the timer.
+  const windowEnd = () => {
+    timer = undefined;
+    if (printed.unreported + logged.unreported === 0) return;
+    summarize();
+    timer = clock.setTimeout(windowEnd, SUMMARY_INTERVAL_MS);
+  };
+
   /** Takes a token; false (and counted) when the bot is over this budget. */
   const take = (b: Bucket): boolean => {
     const t = clock.now();
@@ -65,10 +82,10 @@ export function createOutputLog(log: Logger, clock: Clock): OutputLog {
     if (b.tokens < 1) {
       suppressed++;
       b.unreported++;
+      if (timer === undefined && !closed) timer = clock.setTimeout(windowEnd, SUMMARY_INTERVAL_MS);
       return false;
     }
     b.tokens -= 1;
-    summarize();
     return true;
   };
 
@@ -86,6 +103,9 @@ export function createOutputLog(log: Logger, clock: Clock): OutputLog {
       return suppressed;
     },
     close() {
+      closed = true;
+      if (timer !== undefined) clock.clearTimeout(timer);
+      timer = undefined;
       summarize();
     },
   };
