@@ -136,7 +136,9 @@ export interface BotContext<S = Record<string, unknown>> {
   sendRaw(line: string): Promise<SendResult>;
   /**
    * Sets this bot's per-connection setup lines: sent now when connected and again first after every
-   * reconnect. Replaces the previous list.
+   * reconnect. Replaces the previous list. Throws a `RefusedError` for more than 200 lines or a
+   * line too big for one message to the host (64 KiB); the host checks each line like a send and
+   * reports a refused one to `onError` (now, and again whenever a reconnect makes it fail).
    */
   setup(lines: readonly string[]): void;
   /** Runs `fn` once after `ms` milliseconds of host time. */

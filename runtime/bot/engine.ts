@@ -8,7 +8,14 @@
  * inbound stream before any handler runs. Timers live in the host (its clock may be virtual).
  */
 import { RefusedError } from "../wire/types.ts";
-import type { BotToHost, ErrorReport, HostToBot } from "./protocol.ts";
+import {
+  type BotToHost,
+  type ErrorReport,
+  type HostToBot,
+  IPC_MAX_SETUP_LINES,
+  IPC_MAX_TEXT,
+  WIRE_LINE_CEILING,
+} from "./protocol.ts";
 import {
   type BotContext,
   type BotDefinition,
@@ -49,12 +56,45 @@ export interface Engine {
   handle(msg: HostToBot): void;
 }
 
+/**
+ * Longest log message or error text a bot process hands the host (the host keeps less): short
+ * enough that, even with every character JSON-escaped, it fits one IPC message.
+ */
+export const MAX_REPORT_CHARS = Math.floor(IPC_MAX_TEXT / 6) - 1;
+
+const clip = (s: string, max = MAX_REPORT_CHARS) => s.length > max ? s.slice(0, max) + "…" : s;
+
 /** Reports an error in a form the host can turn into file:line. */
 export function reportOf(error: unknown): ErrorReport {
   if (error instanceof Error) {
-    return { name: error.name, message: error.message, stack: error.stack };
+    const report: ErrorReport = {
+      name: clip(String(error.name), 190),
+      message: clip(error.message),
+    };
+    if (error.stack !== undefined) report.stack = clip(error.stack);
+    return report;
   }
-  return { name: "Error", message: String(error) };
+  return { name: "Error", message: clip(String(error)) };
+}
+
+/** Length of `text` once JSON-escaped in an IPC message (counted exactly only when it matters). */
+export function ipcLength(text: string): number {
+  return text.length * 6 <= IPC_MAX_TEXT ? text.length : JSON.stringify(text).length - 2;
+}
+
+/**
+ * The refusal of a text too big for one IPC message: the host could not even read the request,
+ * so without this the send would never be answered.
+ */
+export function tooLongForIpc(what: string, size: number): RefusedError {
+  return new RefusedError({
+    code: "too-long",
+    reason: `${what} is ${size} characters (JSON-escaped), more than the ${IPC_MAX_TEXT} one ` +
+      `message from a bot to the host may carry; MMDAgent-EX takes at most ` +
+      `${WIRE_LINE_CEILING} bytes per line anyway`,
+    fix: `shorten it to the outbound line limit (at most ${WIRE_LINE_CEILING} bytes), or split ` +
+      "it into several messages",
+  });
 }
 
 /**
@@ -105,7 +145,7 @@ export function createEngine(
   const now = () => clockMode === "real" ? Date.now() : hostNow;
 
   const reportError = (where: string, error: unknown) => {
-    post({ t: "error", where, error: reportOf(error) });
+    post({ t: "error", where: clip(where, 190), error: reportOf(error) });
     for (const h of def.hooks.error) {
       try {
         const r = h(error, base);
@@ -132,6 +172,18 @@ export function createEngine(
   };
 
   const sendLine = (line: string): Promise<SendResult> => {
+    const size = ipcLength(line);
+    if (size > IPC_MAX_TEXT) {
+      // Refused here: the host would not even read such a request, let alone answer it.
+      const e = tooLongForIpc("line", size);
+      post({
+        t: "log",
+        level: "warn",
+        msg: `refused a line before sending it (${e.refusal.code}): ${e.refusal.reason}; ` +
+          `line: ${line.slice(0, 60)}…`,
+      });
+      return Promise.reject(e);
+    }
     const req = nextReq++;
     const msg: Extract<BotToHost, { t: "send" }> = { t: "send", req, line };
     const p = new SendPromise((resolve, reject) => pendingSends.set(req, { resolve, reject }));
@@ -262,10 +314,27 @@ export function createEngine(
   };
 
   const log: BotLogger = {
-    debug: (msg) => post({ t: "log", level: "debug", msg: String(msg) }),
-    info: (msg) => post({ t: "log", level: "info", msg: String(msg) }),
-    warn: (msg) => post({ t: "log", level: "warn", msg: String(msg) }),
-    error: (msg) => post({ t: "log", level: "error", msg: String(msg) }),
+    debug: (msg) => post({ t: "log", level: "debug", msg: clip(String(msg)) }),
+    info: (msg) => post({ t: "log", level: "info", msg: clip(String(msg)) }),
+    warn: (msg) => post({ t: "log", level: "warn", msg: clip(String(msg)) }),
+    error: (msg) => post({ t: "log", level: "error", msg: clip(String(msg)) }),
+  };
+
+  /** Checks setup lines against what one IPC message may carry (the host checks the rest). */
+  const setup = (lines: readonly string[]) => {
+    const all = [...lines].map(String);
+    if (all.length > IPC_MAX_SETUP_LINES) {
+      throw new RefusedError({
+        code: "too-many",
+        reason: `${all.length} setup lines; at most ${IPC_MAX_SETUP_LINES} may be set`,
+        fix: "send the rest from onConnected, or fewer, longer-lived lines",
+      });
+    }
+    all.forEach((l, i) => {
+      const size = ipcLength(l);
+      if (size > IPC_MAX_TEXT) throw tooLongForIpc(`setup line ${i + 1}`, size);
+    });
+    post({ t: "setup", lines: all });
   };
 
   let state: unknown = def.options.state ? def.options.state() : {};
@@ -279,7 +348,7 @@ export function createEngine(
     },
     send,
     sendRaw: (line) => sendLine(String(line)),
-    setup: (lines) => post({ t: "setup", lines: lines.map(String) }),
+    setup,
     after: (ms, fn) => userTimer(ms, fn, false),
     every: (ms, fn) => userTimer(ms, fn, true),
     sleep,

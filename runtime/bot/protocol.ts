@@ -14,6 +14,19 @@
  */
 import type { Refusal } from "../wire/types.ts";
 
+/**
+ * Longest text (a sent line, a setup line, a log message, in JSON-escaped characters) one message
+ * to the host may carry; the host's schemas (`runtime/host/ipc_protocol.ts`) ignore bigger ones.
+ */
+export const IPC_MAX_TEXT = 64 * 1024;
+/** Most setup lines one `setup` message may carry. */
+export const IPC_MAX_SETUP_LINES = 200;
+/**
+ * Highest outbound line limit any configuration allows (`MAX_LINE_BYTES_CEILING` of the wire
+ * guard, which the bot process cannot load): a line longer than this is never sent anyway.
+ */
+export const WIRE_LINE_CEILING = 2000;
+
 /** Echo mark of an incoming line: mmdbot sent it, and who did. */
 export interface EchoMark {
   /** The bot that sent the line, or `operator` / another non-bot source. */

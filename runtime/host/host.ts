@@ -78,6 +78,8 @@ export interface BotStatus {
   rateLimited: number;
   /** Printed lines and `ctx.log` records left out of the log by the output limit. */
   suppressedOutput: number;
+  /** Lines the bot wrote shaped like IPC messages but too big to be one (never acted on). */
+  oversizedIpc: number;
   /** Messages, timer firings and hooks written or queued and not yet acknowledged by the bot. */
   inFlight: number;
 }
@@ -134,6 +136,7 @@ interface Slot {
   errors: number;
   /** Counters of instances gone, added to the live one's in `status`. */
   suppressed: number;
+  oversizedIpc: number;
 }
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -217,6 +220,7 @@ export function createHost(options: HostOptions): Host {
       dropped: 0,
       errors: 0,
       suppressed: 0,
+      oversizedIpc: 0,
     });
   }
 
@@ -324,6 +328,7 @@ export function createHost(options: HostOptions): Host {
     slot.lastError = why;
     slot.dropped += instance.stats().dropped;
     slot.suppressed += instance.stats().suppressedOutput;
+    slot.oversizedIpc += instance.stats().oversizedIpc;
     const decision = slot.restarts.failure(clock.now());
     if (decision.action === "disable") {
       slot.state = "disabled";
@@ -372,6 +377,7 @@ export function createHost(options: HostOptions): Host {
     if (old) {
       slot.dropped += old.stats().dropped;
       slot.suppressed += old.stats().suppressedOutput;
+      slot.oversizedIpc += old.stats().oversizedIpc;
     }
     install(slot, r.instance);
     slot.lastError = undefined;
@@ -479,6 +485,7 @@ export function createHost(options: HostOptions): Host {
           handlerErrors: s.errors,
           rateLimited: s.limiter.refused,
           suppressedOutput: s.suppressed + (st?.suppressedOutput ?? 0),
+          oversizedIpc: s.oversizedIpc + (st?.oversizedIpc ?? 0),
           inFlight: st?.outstanding ?? 0,
         };
       });

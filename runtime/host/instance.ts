@@ -7,7 +7,13 @@ import type { Clock, TimerId } from "../clock/clock.ts";
 import type { Logger } from "../log/logger.ts";
 import type { BotSpec } from "../manifest/types.ts";
 import type { LaunchPlan } from "../sandbox/types.ts";
-import type { BotToHost, ErrorReport, HostToBot } from "../bot/protocol.ts";
+import {
+  type BotToHost,
+  type ErrorReport,
+  type HostToBot,
+  IPC_MAX_TEXT,
+  WIRE_LINE_CEILING,
+} from "../bot/protocol.ts";
 import type { Refusal } from "../wire/types.ts";
 import { createWatchdog } from "./budget.ts";
 import { formatBotError } from "./load_error.ts";
@@ -76,6 +82,8 @@ export interface Instance {
     timers: number;
     /** Output lines and `ctx.log` records left out of the log by the output limit. */
     suppressedOutput: number;
+    /** Lines shaped like IPC messages but too big to be one, never acted on. */
+    oversizedIpc: number;
   };
   /**
    * Round-trips a ping through the process: resolves once the bot has read everything written
@@ -95,6 +103,7 @@ export function startInstance(d: InstanceDeps): Instance {
   let inFlight = 0;
   let dropped = 0;
   let errors = 0;
+  let oversizedIpc = 0;
   let state: "loading" | "ready" | "stopping" | "gone" = "loading";
   let killReason: string | undefined;
   let intentional = false;
@@ -230,9 +239,41 @@ export function startInstance(d: InstanceDeps): Instance {
     timers.set(timer, clock.setTimeout(fire, repeat ? Math.max(1, ms) : ms));
   };
 
+  /**
+   * A line shaped like an IPC message but too big to be one (the bot API refuses those before
+   * writing them, so this is a forged or broken bot): never acted on, counted, logged once per
+   * process, and a `send` is refused so the bot's promise settles instead of hanging.
+   */
+  const oversized = (line: string) => {
+    oversizedIpc++;
+    const req = /^\{"t":"send","req":(\d{1,16})[,}]/.exec(line)?.[1];
+    const reason = `an IPC message of ${line.length} characters reached the host, more than the ` +
+      `${IPC_MAX_TEXT} one may carry; MMDAgent-EX takes at most ${WIRE_LINE_CEILING} bytes per line`;
+    if (oversizedIpc === 1) {
+      d.log.warn(`${reason}; not acted on (later ones are only counted in status)`, {
+        bot: spec.name,
+        code: "too-long",
+        head: line.slice(0, 60),
+      });
+    }
+    if (req !== undefined && Number.isSafeInteger(Number(req))) {
+      write({
+        t: "sent",
+        req: Number(req),
+        ok: false,
+        refusal: {
+          code: "too-long",
+          reason,
+          fix: `shorten the line to the outbound limit (at most ${WIRE_LINE_CEILING} bytes)`,
+        },
+      });
+    }
+  };
+
   const proc: BotProcess = spawnBot(d.plan, {
     onMessage,
     onOutput: (line) => {
+      if (line.length > IPC_MAX_TEXT && line.startsWith('{"t":')) return oversized(line);
       recentOutput.push(line);
       if (recentOutput.length > 20) recentOutput.shift();
       output.print(line);
@@ -333,6 +374,7 @@ export function startInstance(d: InstanceDeps): Instance {
       outstanding: watchdog.outstanding + queue.length,
       timers: timers.size,
       suppressedOutput: output.suppressed,
+      oversizedIpc,
     }),
     ping() {
       if (state === "gone") return Promise.resolve();
