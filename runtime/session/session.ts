@@ -202,10 +202,17 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     setSetup: (units) => {
       link.setSetup(units);
     },
-    sink: async (unit, source) => {
-      const outcome = await link.send(unit);
-      tap.emit("out", currentConn, unit.text, { bot: source });
-      return outcome;
+    sink: (unit, source) => {
+      // Tapped when handed to the link, not when written: the link's own promise goes back to the
+      // sender, so a bot's send costs no extra promise hop (every unit was tapped whatever its
+      // outcome before too). A failing recorder still reaches the sender as a rejection.
+      const sent = link.send(unit);
+      try {
+        tap.emit("out", currentConn, unit.text, { bot: source });
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      return sent;
     },
   });
   await host.start();

@@ -23,6 +23,14 @@ export interface Conn {
    */
   write(bytes: Uint8Array): Promise<void>;
   /**
+   * Writes several whole units in order, as {@link Conn.write} would one after another, but in as
+   * few operations as the transport allows: a TCP or pipe connection joins complete units into one
+   * write (capped, see coalesce.ts), a WebSocket one still sends exactly one frame per unit.
+   * Resolves once all are written; rejects when the connection breaks (which units got through is
+   * then unknown, as for a single failed write).
+   */
+  writeUnits(parts: readonly Uint8Array[]): Promise<void>;
+  /**
    * Closes once, cleanly: TCP half-close (FIN) then wait for the peer's EOF (bounded) so that unread
    * bytes never turn the close into a RST; WebSocket CLOSE with an empty payload (no status code).
    * Idempotent.

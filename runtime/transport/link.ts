@@ -1,8 +1,8 @@
 /**
  * The session-long {@link Link} on top of a source of connections: dials with backoff when mmdbot is
  * the client, takes what the listener hands over when mmdbot is the server, or wraps the single
- * stdio stream. It decodes every connection with its own line decoder, writes units one at a time
- * (never two interleaved), replays the setup list first on every new connection, queues (bounded)
+ * stdio stream. It decodes every connection with its own line decoder, writes whole units in
+ * order (never two interleaved; a byte stream may carry several complete ones in one write), replays the setup list first on every new connection, queues (bounded)
  * while disconnected, and closes once, cleanly, after flushing.
  *
  * Several connections at once (server modes). MMDAgent-EX has ONE client socket and opens a new one
@@ -35,6 +35,8 @@ import type {
 } from "./types.ts";
 
 const LF = 0x0a;
+/** Most units handed to a connection at once (bounds the work per batch, not the queue). */
+const MAX_BATCH_UNITS = 256;
 
 /** Where a link's connections come from. */
 export type ConnSource =
@@ -122,7 +124,6 @@ export function createLink(source: ConnSource, options: LinkOptions): LinkWithEx
   /** Setup units still to write on `setupFor`, before anything queued. */
   let pendingSetup: WireUnit[] = [];
   let setupFor: Conn | undefined;
-  let pumping: Promise<void> | undefined;
   let closing = false;
   let closed: Promise<void> | undefined;
   let eventsDropped = 0;
@@ -340,48 +341,65 @@ export function createLink(source: ConnSource, options: LinkOptions): LinkWithEx
   }
 
   // ---- outbound ------------------------------------------------------------------------------
+  //
+  // At most one batch is in flight. An idle link writes a unit the moment it is sent (no promise
+  // hop before the bytes reach the socket); while a write is in flight, units wait in the bounded
+  // queue, and when it completes everything ready (setup first) goes out as the next batch, which
+  // a byte-stream connection joins into one write (coalesce.ts). Outcomes are settled per unit when
+  // its batch completes.
+
+  /** Settles when the batch in flight has been handled; undefined while idle. */
+  let inflight: Promise<void> | undefined;
 
   function kick(): void {
-    pumping ??= pump().finally(() => {
-      pumping = undefined;
-      // A unit may have arrived between the pump's last look at the queue and this point.
-      if (current && (queue.depth > 0 || (setupFor === current && pendingSetup.length > 0))) {
-        kick();
-      }
-    });
+    if (inflight) return;
+    const conn = current;
+    if (!conn || ended.has(conn)) return;
+    let setupUnits: WireUnit[] | undefined;
+    if (setupFor === conn && pendingSetup.length > 0) {
+      setupUnits = pendingSetup.splice(0, MAX_BATCH_UNITS);
+    }
+    const room = MAX_BATCH_UNITS - (setupUnits?.length ?? 0);
+    const items = room > 0 && queue.depth > 0 ? queue.take(room) : undefined;
+    if (!setupUnits && !items) return;
+    const parts: Uint8Array[] = [];
+    if (setupUnits) { for (const u of setupUnits) parts.push(u.bytes); }
+    if (items) { for (const item of items) parts.push(item.unit.bytes); }
+    inflight = conn.writeUnits(parts).then(
+      () => written(conn, setupUnits, items),
+      (err) => failed(conn, items, err),
+    );
   }
 
-  async function pump(): Promise<void> {
-    while (current && !ended.has(current)) {
-      const conn = current;
-      if (setupFor === conn && pendingSetup.length > 0) {
-        const unit = pendingSetup[0];
-        if (!(await writeUnit(conn, unit))) continue;
-        if (setupFor === conn && pendingSetup[0] === unit) pendingSetup.shift();
-        continue;
-      }
-      const item = queue.shift();
-      if (!item) return;
-      if (await writeUnit(conn, item.unit)) {
+  function written(conn: Conn, setupUnits?: WireUnit[], items?: QueuedUnit[]): void {
+    inflight = undefined;
+    if (setupUnits) count(setupUnits);
+    if (items) {
+      for (const item of items) {
+        countOne(item.unit);
         item.settle?.({ status: "written", connection: conn.id });
-      } else {
-        queue.requeue(item);
-        if (!current) settleWaiters();
       }
     }
+    kick();
   }
 
-  /** Writes one unit; on failure the connection is treated as ended. */
-  async function writeUnit(conn: Conn, unit: WireUnit): Promise<boolean> {
-    try {
-      await conn.write(unit.bytes);
-    } catch (err) {
-      connectionEnded(conn, `write failed: ${errorText(err)}`);
-      return false;
-    }
+  /** The connection is treated as ended; its units go back to the head of the queue, in order. */
+  function failed(conn: Conn, items: QueuedUnit[] | undefined, err: unknown): void {
+    inflight = undefined;
+    // Setup units need no requeue: every new connection replays the whole setup list.
+    if (items) { for (let i = items.length - 1; i >= 0; i--) queue.requeue(items[i]); }
+    connectionEnded(conn, `write failed: ${errorText(err)}`);
+    if (!current) settleWaiters();
+    else kick();
+  }
+
+  function count(units: readonly WireUnit[]): void {
+    for (const u of units) countOne(u);
+  }
+
+  function countOne(unit: WireUnit): void {
     counters.bytesOut += unit.bytes.length;
     if (unit.kind === "line") counters.linesOut++;
-    return true;
   }
 
   function enqueue(unit: WireUnit, settle?: (o: SendOutcome) => void): SendOutcome | undefined {
@@ -418,9 +436,10 @@ export function createLink(source: ConnSource, options: LinkOptions): LinkWithEx
     let timedOut = false;
     void deadline.then(() => (timedOut = true));
     try {
-      while (current && !timedOut && (queue.depth > 0 || pumping)) {
+      for (;;) {
         kick();
-        await Promise.race([pumping, deadline]);
+        if (!inflight || timedOut) break;
+        await Promise.race([inflight, deadline]);
       }
     } finally {
       clock.clearTimeout(timer!);

@@ -29,11 +29,13 @@ export interface OutboundQueue {
   push(item: QueuedUnit): PushResult;
   /**
    * Puts a unit whose write failed back at the head, so it goes first on the next connection. It
-   * may exceed the limit by the one unit that was in flight.
+   * may exceed the limit by the units that were in flight (one batch).
    */
   requeue(item: QueuedUnit): void;
   /** Takes the oldest unit. */
   shift(): QueuedUnit | undefined;
+  /** Takes up to `n` oldest units, oldest first (a batch for one write). */
+  take(n: number): QueuedUnit[];
   /** Removes everything (on close). */
   drain(): QueuedUnit[];
   /** Every waiting unit, oldest first, without removing them. */
@@ -77,6 +79,7 @@ export function createOutboundQueue(
       items.unshift(item);
     },
     shift: () => items.shift(),
+    take: (n) => items.splice(0, n),
     drain: () => items.splice(0, items.length),
     items: () => items,
     get depth() {

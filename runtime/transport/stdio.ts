@@ -1,9 +1,10 @@
 /**
  * mmdbot as a Plugin_AnyScript child (reference 7.8): MMDAgent-EX writes every message to our stdin
  * and reads our stdout one byte at a time up to LF. So stdout carries units and nothing else (logs
- * go to stderr), each unit in one write call, and the session ends when stdin reaches EOF (a child
+ * go to stderr), each unit whole in one write call (units ready together may share one), and the session ends when stdin reaches EOF (a child
  * that exits early makes MMDAgent-EX's reader spin, so we stay up exactly as long as stdin is open).
  */
+import { joinUnits } from "./coalesce.ts";
 import type { Chunk, Conn } from "./conn.ts";
 
 /** Where the stdio connection reads and writes; defaults to the process' stdin and stdout. */
@@ -47,8 +48,13 @@ export function stdioConn(streams?: Partial<StdioStreams>): Conn {
     info: {},
     chunks: read,
     write(bytes) {
+      return this.writeUnits([bytes]);
+    },
+    writeUnits(parts) {
       if (closing) return Promise.reject(new Error("stdio link is closing"));
-      const next = writeChain.then(() => writeAll(bytes));
+      const next = writeChain.then(async () => {
+        for (const bytes of joinUnits(parts)) await writeAll(bytes);
+      });
       writeChain = next.catch(() => {});
       return next;
     },

@@ -1,7 +1,9 @@
 /**
- * A Deno TCP connection as a {@link Conn}: serialized whole-unit writes and a clean close (FIN, then
- * wait for the peer's EOF) so that MMDAgent-EX never sees a RST from us.
+ * A Deno TCP connection as a {@link Conn}: serialized whole-unit writes (units ready together are
+ * joined into one write, never split, see coalesce.ts) and a clean close (FIN, then wait for the
+ * peer's EOF) so that MMDAgent-EX never sees a RST from us.
  */
+import { joinUnits } from "./coalesce.ts";
 import { type Chunk, CLOSE_DRAIN_MS, type Conn, within } from "./conn.ts";
 
 const READ_SIZE = 64 * 1024;
@@ -30,15 +32,37 @@ export function wrapTcpConn(tcp: Deno.TcpConn, id?: string): Conn {
   } catch {
     // Options are best effort; the socket still works without them.
   }
-  let writeChain: Promise<void> = Promise.resolve();
+  /** Settles after the last write issued so far; undefined while no write is in flight. */
+  let tail: Promise<void> | undefined;
   let closing: Promise<void> | undefined;
   let released = false;
   let markEnded!: () => void;
   const ended = new Promise<void>((resolve) => (markEnded = resolve));
 
   async function writeAll(bytes: Uint8Array): Promise<void> {
-    let off = 0;
+    let off = await tcp.write(bytes);
     while (off < bytes.length) off += await tcp.write(bytes.subarray(off));
+  }
+
+  async function writeJoined(parts: readonly Uint8Array[]): Promise<void> {
+    for (const bytes of joinUnits(parts)) await writeAll(bytes);
+  }
+
+  /** Runs `job` after every write issued before it, so that no two ever interleave. */
+  function serialize(job: () => Promise<void>): Promise<void> {
+    if (closing) return Promise.reject(new Error("connection is closing"));
+    // An idle socket is written at once: no promise hop before the bytes reach the kernel.
+    const next = tail ? tail.then(job) : job();
+    const settled: Promise<void> = next.then(
+      () => {
+        if (tail === settled) tail = undefined;
+      },
+      () => {
+        if (tail === settled) tail = undefined;
+      },
+    );
+    tail = settled;
+    return next;
   }
 
   async function* read(): AsyncGenerator<Chunk> {
@@ -63,16 +87,11 @@ export function wrapTcpConn(tcp: Deno.TcpConn, id?: string): Conn {
     id: id ?? `tcp:${formatAddr(tcp.remoteAddr)}`,
     info: {},
     chunks: read,
-    write(bytes) {
-      if (closing) return Promise.reject(new Error("connection is closing"));
-      // Units queue behind each other so that no two ever interleave on the socket.
-      const next = writeChain.then(() => writeAll(bytes));
-      writeChain = next.catch(() => {});
-      return next;
-    },
+    write: (bytes) => serialize(() => writeAll(bytes)),
+    writeUnits: (parts) => serialize(() => writeJoined(parts)),
     close() {
       closing ??= (async () => {
-        await within(writeChain, CLOSE_DRAIN_MS);
+        if (tail) await within(tail, CLOSE_DRAIN_MS);
         try {
           await tcp.closeWrite();
         } catch {

@@ -125,6 +125,9 @@ function headerText(v: string | string[] | undefined): string | undefined {
   return Array.isArray(v) ? v.join(", ") : v;
 }
 
+/** How every unit goes out: one final TEXT frame, uncompressed. */
+const FRAME = { binary: false, fin: true, compress: false } as const;
+
 /** Wraps an accepted ws socket as a {@link Conn}. Exported for the emulator and tests. */
 export function wrapWs(ws: WebSocket, id: string, info: Record<string, string> = {}): Conn {
   const chunks = createChannel<Chunk>();
@@ -144,16 +147,31 @@ export function wrapWs(ws: WebSocket, id: string, info: Record<string, string> =
     info,
     chunks: () => chunks,
     write(bytes) {
+      return this.writeUnits([bytes]);
+    },
+    writeUnits(parts) {
       if (closing || ws.readyState !== ws.OPEN) {
         return Promise.reject(new Error("WebSocket is not open"));
       }
-      // An empty frame reads as a disconnect to MMDAgent-EX (reference 2.4): never send one.
-      if (bytes.length === 0) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
-        ws.send(bytes, { binary: false, fin: true, compress: false }, (err) => {
-          if (err) reject(err);
-          else resolve();
-        });
+        // One frame per unit, handed to ws back to back: ws keeps their order on the socket, and
+        // the last callback fires once every earlier frame is written.
+        let waiting = 0;
+        let failed = false;
+        const done = (err?: Error | null) => {
+          if (failed) return;
+          if (err) {
+            failed = true;
+            reject(err);
+          } else if (--waiting === 0) resolve();
+        };
+        for (const bytes of parts) {
+          // An empty frame reads as a disconnect to MMDAgent-EX (reference 2.4): never send one.
+          if (bytes.length === 0) continue;
+          waiting++;
+          ws.send(bytes, FRAME, done);
+        }
+        if (waiting === 0) resolve();
       });
     },
     close() {

@@ -92,6 +92,23 @@ Deno.test("ws-server: accepts the planned path, logs X-App-Type, sends setup fir
   assertEquals(frames.map((f) => [f.opcode, f.payload.length]), [[CLOSE, 0]]);
 });
 
+Deno.test("ws-server: a burst of sends still goes out as one TEXT frame per line, in order, each sender told written", async () => {
+  const { link, port } = await wsLink();
+  const ev = new EventReader(link.events());
+  const client = await rawWsConnect(port, "/chat");
+  await ev.state("connected");
+  const n = 300;
+  const sent = Array.from({ length: n }, (_, i) => link.send(unit(`MESSAGE|burst|${i}`)));
+  assertEquals(
+    await textFrames(client, n),
+    Array.from({ length: n }, (_, i) => `MESSAGE|burst|${i}`),
+  );
+  const outcomes = await guard(Promise.all(sent), 10_000, "outcomes");
+  assert(outcomes.every((o) => o.status === "written"), JSON.stringify(outcomes[0]));
+  const frames = await closeLikeMmdagent(link, client);
+  assertEquals(frames.map((f) => [f.opcode, f.payload.length]), [[CLOSE, 0]]);
+});
+
 Deno.test("ws-server: another path (MMDAgent-EX's /chat-1 after a 429) is accepted with a warning", async () => {
   const logger = memoryLogger();
   const { link, port } = await wsLink({ logger });
