@@ -146,6 +146,10 @@ export function createEngine(
 
   const reportError = (where: string, error: unknown) => {
     post({ t: "error", where: clip(where, 190), error: reportOf(error) });
+    runErrorHooks(error);
+  };
+
+  const runErrorHooks = (error: unknown) => {
     for (const h of def.hooks.error) {
       try {
         const r = h(error, base);
@@ -445,6 +449,12 @@ export function createEngine(
         post({ t: "ack", id: msg.id });
         return;
       case "ping":
+        post({ t: "ack", id: msg.id });
+        return;
+      case "setup-refused":
+        // The host logged it already; the bot's own error hooks still hear of it.
+        hostNow = msg.now;
+        runErrorHooks(new RefusedError(msg.refusal));
         post({ t: "ack", id: msg.id });
         return;
       case "stop":

@@ -61,6 +61,11 @@ export type HostToBot =
   | { t: "connected"; id: number; now: number; connection: string }
   | { t: "disconnected"; id: number; now: number }
   | { t: "ping"; id: number }
+  /**
+   * A setup line of the bot failed the host's checks (when set, or at a re-check after the
+   * connection changed): the bot's `onError` hooks get a `RefusedError`.
+   */
+  | { t: "setup-refused"; id: number; now: number; line: string; refusal: Refusal }
   | { t: "stop"; now: number }
   /** `status`: `written`, `queued`, `dropped`, or `unknown` when asked too late (see the host). */
   | { t: "sent"; req: number; ok: true; status: string }

@@ -129,6 +129,8 @@ interface Slot {
   why?: string;
   lastError?: string;
   setup: string[];
+  /** Setup lines refused, with the code already logged and reported to the bot. */
+  setupRefused: Map<string, string>;
   backoff?: number;
   /** Serializes start/reload/restart of this slot. */
   busy: Promise<unknown>;
@@ -216,6 +218,7 @@ export function createHost(options: HostOptions): Host {
       restartCount: 0,
       state: "stopped",
       setup: [],
+      setupRefused: new Map(),
       busy: Promise.resolve(),
       dropped: 0,
       errors: 0,
@@ -230,15 +233,33 @@ export function createHost(options: HostOptions): Host {
     limiter: slot.limiter,
   });
 
-  /** Checks every bot's setup lines and hands them to the Link (or keeps them for `connected`). */
+  /**
+   * Checks every bot's setup lines against the current guard context. A refusal is logged with
+   * the bot's name and reported to the bot (its `onError` hooks get a `RefusedError`) once, when
+   * the line first fails or fails anew for another reason; not again at every re-check.
+   */
   const setupUnits = (): { unit: WireUnit; by: string }[] => {
     const out: { unit: WireUnit; by: string }[] = [];
     for (const slot of slots.values()) {
       if (slot.state !== "running") continue;
       for (const line of slot.setup) {
         const r = outbound.check(line, { name: slot.spec.name, allow: slot.allow });
-        if (r.ok) out.push({ unit: r.unit, by: slot.spec.name });
-        else log.error(`setup line refused: ${r.refusal.reason}`, { bot: slot.spec.name, line });
+        if (r.ok) {
+          out.push({ unit: r.unit, by: slot.spec.name });
+          slot.setupRefused.delete(line);
+        } else if (slot.setupRefused.get(line) !== r.refusal.code) {
+          slot.setupRefused.set(line, r.refusal.code);
+          const shown = line.length > 200 ? line.slice(0, 200) + "…" : line;
+          log.error(`setup line refused: ${r.refusal.reason}`, {
+            bot: slot.spec.name,
+            code: r.refusal.code,
+            line: shown,
+          });
+          slot.instance?.setupRefused(line, {
+            ...r.refusal,
+            reason: `setup line ${JSON.stringify(shown)}: ${r.refusal.reason}`,
+          });
+        }
       }
     }
     return out;
@@ -273,6 +294,9 @@ export function createHost(options: HostOptions): Host {
         if (slot.instance !== instance) return;
         const added = lines.filter((l) => !slot.setup.includes(l));
         slot.setup = lines;
+        for (const l of slot.setupRefused.keys()) {
+          if (!lines.includes(l)) slot.setupRefused.delete(l);
+        }
         publishSetup();
         if (connection !== undefined) {
           // Already connected: the new lines go out now; the Link replays them after reconnects.
@@ -299,6 +323,7 @@ export function createHost(options: HostOptions): Host {
     slot.instance = instance;
     slot.state = "running";
     slot.setup = [];
+    slot.setupRefused.clear();
     instance.lifecycle("start");
     if (connection !== undefined) instance.lifecycle("connected", connection);
   };
@@ -431,7 +456,9 @@ export function createHost(options: HostOptions): Host {
 
     connected(id) {
       connection = id;
+      // Re-checked against the new connection's guard context; the Link keeps only what passes.
       const units = setupUnits();
+      options.setSetup?.(units.map((s) => s.unit));
       if (options.setSetup) {
         // The Link writes them itself on connect; remember them for echo marks.
         for (const s of units) outbound.noteSent(s.unit.text, s.by);
@@ -448,6 +475,9 @@ export function createHost(options: HostOptions): Host {
 
     disconnected() {
       connection = undefined;
+      // The guard context may have changed (e.g. Plugin_Variables' list is no longer known): the
+      // Link replays its setup units at the next connect, so it must get only lines that pass now.
+      publishSetup();
       for (const slot of slots.values()) {
         if (slot.state === "running") slot.instance?.lifecycle("disconnected");
       }

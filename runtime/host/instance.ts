@@ -68,6 +68,8 @@ export interface Instance {
   deliver(json: string, id: number): void;
   /** Runs a lifecycle hook in the bot (`start`, `connected`, `disconnected`). */
   lifecycle(kind: "start" | "connected" | "disconnected", connection?: string): void;
+  /** Tells the bot one of its setup lines was refused (its `onError` hooks run). */
+  setupRefused(line: string, refusal: Refusal): void;
   /** Asks the bot to run its stop hooks, then ends the process (bounded by the handler budget). */
   stop(): Promise<void>;
   /** Kills the process now. */
@@ -347,6 +349,12 @@ export function startInstance(d: InstanceDeps): Instance {
       const now = clock.now();
       if (kind === "connected") write({ t: kind, id, now, connection: connection ?? "" });
       else write({ t: kind, id, now });
+    },
+    setupRefused(line, refusal) {
+      if (state !== "ready") return;
+      const id = d.nextId();
+      watchdog.sent(id);
+      write({ t: "setup-refused", id, now: clock.now(), line, refusal });
     },
     async stop() {
       if (state === "gone") return;
