@@ -31,6 +31,15 @@ export function stdioConn(streams?: Partial<StdioStreams>): Conn {
     while (off < bytes.length) off += await output.write(bytes.subarray(off));
   }
 
+  function writeUnits(parts: readonly Uint8Array[]): Promise<void> {
+    if (closing) return Promise.reject(new Error("stdio link is closing"));
+    const next = writeChain.then(async () => {
+      for (const bytes of joinUnits(parts)) await writeAll(bytes);
+    });
+    writeChain = next.catch(() => {});
+    return next;
+  }
+
   async function* read(): AsyncGenerator<Chunk> {
     try {
       for (;;) {
@@ -47,17 +56,8 @@ export function stdioConn(streams?: Partial<StdioStreams>): Conn {
     id: "stdio",
     info: {},
     chunks: read,
-    write(bytes) {
-      return this.writeUnits([bytes]);
-    },
-    writeUnits(parts) {
-      if (closing) return Promise.reject(new Error("stdio link is closing"));
-      const next = writeChain.then(async () => {
-        for (const bytes of joinUnits(parts)) await writeAll(bytes);
-      });
-      writeChain = next.catch(() => {});
-      return next;
-    },
+    write: (bytes) => writeUnits([bytes]),
+    writeUnits,
     close() {
       closing ??= (async () => {
         await writeChain;

@@ -142,38 +142,38 @@ export function wrapWs(ws: WebSocket, id: string, info: Record<string, string> =
   // Errors end the connection through "close"; listening here keeps them from being thrown.
   ws.on("error", () => {});
 
+  function writeUnits(parts: readonly Uint8Array[]): Promise<void> {
+    if (closing || ws.readyState !== ws.OPEN) {
+      return Promise.reject(new Error("WebSocket is not open"));
+    }
+    return new Promise<void>((resolve, reject) => {
+      // One frame per unit, handed to ws back to back: ws keeps their order on the socket, and
+      // the last callback fires once every earlier frame is written.
+      // Counted before sending, so that a callback can never see the count reach 0 early.
+      let waiting = 0;
+      for (const bytes of parts) if (bytes.length > 0) waiting++;
+      if (waiting === 0) return resolve();
+      let failed = false;
+      const done = (err?: Error | null) => {
+        if (failed) return;
+        if (err) {
+          failed = true;
+          reject(err);
+        } else if (--waiting === 0) resolve();
+      };
+      for (const bytes of parts) {
+        // An empty frame reads as a disconnect to MMDAgent-EX (reference 2.4): never send one.
+        if (bytes.length > 0) ws.send(bytes, FRAME, done);
+      }
+    });
+  }
+
   return {
     id,
     info,
     chunks: () => chunks,
-    write(bytes) {
-      return this.writeUnits([bytes]);
-    },
-    writeUnits(parts) {
-      if (closing || ws.readyState !== ws.OPEN) {
-        return Promise.reject(new Error("WebSocket is not open"));
-      }
-      return new Promise<void>((resolve, reject) => {
-        // One frame per unit, handed to ws back to back: ws keeps their order on the socket, and
-        // the last callback fires once every earlier frame is written.
-        let waiting = 0;
-        let failed = false;
-        const done = (err?: Error | null) => {
-          if (failed) return;
-          if (err) {
-            failed = true;
-            reject(err);
-          } else if (--waiting === 0) resolve();
-        };
-        for (const bytes of parts) {
-          // An empty frame reads as a disconnect to MMDAgent-EX (reference 2.4): never send one.
-          if (bytes.length === 0) continue;
-          waiting++;
-          ws.send(bytes, FRAME, done);
-        }
-        if (waiting === 0) resolve();
-      });
-    },
+    write: (bytes) => writeUnits([bytes]),
+    writeUnits,
     close() {
       closing ??= (async () => {
         if (ws.readyState === ws.OPEN) {
