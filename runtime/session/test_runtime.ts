@@ -44,6 +44,11 @@ export interface TestRuntimeOptions {
    * `false` behaves like the bare binary, which only echoes speech commands.
    */
   voice?: boolean;
+  /**
+   * The emulated content's folder (the `.mdf`'s folder): relative file names in commands such as
+   * `MODEL_ADD` and `MOTION_ADD` resolve against it (default: the working directory).
+   */
+  contentDir?: string;
   /** Virtual time the clock starts at, in milliseconds since the epoch (default 0). */
   startTime?: number;
   /** Writes every line in and out to this JSON-lines file, as `start --record` does. */
@@ -226,7 +231,12 @@ export async function createTestRuntime(options: TestRuntimeOptions = {}): Promi
   let setupUnits: readonly WireUnit[] = [];
   let delivered = 0;
   if (useEmulator) {
-    emulator = new Emulator({ clock, log: logger.child("emulator"), voice: options.voice });
+    emulator = new Emulator({
+      clock,
+      log: logger.child("emulator"),
+      voice: options.voice,
+      contentDir: options.contentDir,
+    });
     emulator.startup();
     link = emulatorLink(emulator, conn);
   }
