@@ -16,6 +16,7 @@ import type { IsolationLevel, LaunchPlan, LaunchSpec } from "../sandbox/types.ts
 import type { GuardContext } from "../wire/guard.ts";
 import { type Message, parseInbound } from "../wire/parse.ts";
 import type { InboundLine, WireUnit } from "../wire/types.ts";
+import { createLogThrottle, type LogThrottle } from "../log/throttle.ts";
 import { createEchoTracker } from "./echo.ts";
 import { type Instance, startInstance } from "./instance.ts";
 import { createOutbound, type Sender, type SendReply, type Sink } from "./outbound.ts";
@@ -139,6 +140,8 @@ interface Slot {
   /** Counters of instances gone, added to the live one's in `status`. */
   suppressed: number;
   oversizedIpc: number;
+  /** This bot's handler errors in the log: a few a second, the rest summarised. */
+  errorLog: LogThrottle;
 }
 
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -224,6 +227,7 @@ export function createHost(options: HostOptions): Host {
       errors: 0,
       suppressed: 0,
       oversizedIpc: 0,
+      errorLog: createLogThrottle(options.logger.child(`bot:${spec.name}`), clock),
     });
   }
 
@@ -307,7 +311,7 @@ export function createHost(options: HostOptions): Host {
       onError: (text) => {
         slot.errors++;
         slot.lastError = text;
-        bl.error(text);
+        slot.errorLog.log("handler-error", "error", text);
       },
     });
     const r = await instance.loaded;
@@ -546,7 +550,9 @@ export function createHost(options: HostOptions): Host {
         const inst = slot.instance;
         slot.instance = undefined;
         if (inst) await inst.stop();
+        slot.errorLog.close();
       }
+      outbound.close();
     },
   };
 }

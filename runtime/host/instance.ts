@@ -276,7 +276,8 @@ export function startInstance(d: InstanceDeps): Instance {
     onMessage,
     onOutput: (line) => {
       if (line.length > IPC_MAX_TEXT && line.startsWith('{"t":')) return oversized(line);
-      recentOutput.push(line);
+      // Cut: only the exit's explanation reads these, and a bot's lines may be 256 KiB each.
+      recentOutput.push(line.length > 500 ? line.slice(0, 500) : line);
       if (recentOutput.length > 20) recentOutput.shift();
       output.print(line);
     },

@@ -35,6 +35,62 @@ export const MAX_PROCESS_LINE = 256 * 1024;
 
 const READ_BUFFER = 16 * 1024;
 
+/** Splits text chunks into lines; see {@link createLineSplitter}. */
+export interface LineSplitter {
+  /** Adds decoded text; calls `onLine` for every line it completes. */
+  push(text: string): void;
+  /** The input ended: a last unterminated line is passed on. */
+  end(): void;
+}
+
+/**
+ * Splits a bot's output into lines in time linear in its length: each chunk is searched once
+ * (never the whole buffered line again), a partial line is kept as pieces joined once, and a line
+ * longer than {@link MAX_PROCESS_LINE} is passed on cut at that length once, its rest skipped up
+ * to the next newline (one event per over-long line, however long).
+ */
+export function createLineSplitter(onLine: (line: string) => void): LineSplitter {
+  let parts: string[] = [];
+  let held = 0;
+  let skipping = false;
+  const take = (piece: string) => {
+    if (skipping) return;
+    if (held + piece.length > MAX_PROCESS_LINE) {
+      parts.push(piece.slice(0, MAX_PROCESS_LINE - held));
+      onLine(parts.join(""));
+      parts = [];
+      held = 0;
+      skipping = true;
+      return;
+    }
+    parts.push(piece);
+    held += piece.length;
+  };
+  return {
+    push(text) {
+      let from = 0;
+      for (;;) {
+        const nl = text.indexOf("\n", from);
+        if (nl === -1) break;
+        if (!skipping) {
+          take(text.slice(from, nl));
+          if (!skipping) onLine(parts.length === 1 ? parts[0] : parts.join(""));
+        }
+        parts = [];
+        held = 0;
+        skipping = false;
+        from = nl + 1;
+      }
+      if (from < text.length) take(from === 0 ? text : text.slice(from));
+    },
+    end() {
+      if (!skipping && held > 0) onLine(parts.join(""));
+      parts = [];
+      held = 0;
+    },
+  };
+}
+
 /** Spawns a bot process. */
 export function spawnBot(plan: LaunchPlan, handlers: ProcessHandlers): BotProcess {
   const child = new Deno.Command(plan.cmd, {
@@ -79,27 +135,18 @@ export function spawnBot(plan: LaunchPlan, handlers: ProcessHandlers): BotProces
     // zeroed 64 KiB chunk per read, per bot, which fed the garbage collector on every message.
     const reader = stream.getReader({ mode: "byob" });
     let space = new Uint8Array(READ_BUFFER);
-    let buf = "";
+    const lines = createLineSplitter(onLine);
     try {
       for (;;) {
         const { value: chunk, done } = await reader.read(space);
         if (done || !chunk) break;
         space = new Uint8Array(chunk.buffer);
-        buf += decoder.decode(chunk, { stream: true });
-        let nl: number;
-        while ((nl = buf.indexOf("\n")) !== -1) {
-          onLine(buf.slice(0, nl));
-          buf = buf.slice(nl + 1);
-        }
-        if (buf.length > MAX_PROCESS_LINE) {
-          onLine(buf.slice(0, MAX_PROCESS_LINE));
-          buf = "";
-        }
+        lines.push(decoder.decode(chunk, { stream: true }));
       }
     } catch {
       // The pipe broke because the process died; the exit status tells the rest.
     }
-    if (buf !== "") onLine(buf);
+    lines.end();
   };
 
   const stdoutDone = readLines(child.stdout, (line) => {
