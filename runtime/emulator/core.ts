@@ -44,6 +44,7 @@ import { newSpeechState, speechFamily } from "./speech.ts";
 import { newPluginsState, pluginsFamily, STARTUP_PLUGINS } from "./plugins.ts";
 import { fstFamily, type FstState, loadStartupFst } from "./fst.ts";
 import { avatarFamily, avatarLine } from "./avatar.ts";
+import { createSoundOut, type SoundOut } from "./sound_out.ts";
 
 /** 450 frames at 30 fps without a byte from a connection → `AVATAR_EVENT_IDLE|START`. */
 export const IDLE_MS = 15000;
@@ -102,6 +103,10 @@ export class Emulator {
   readonly faults: Fault[] = [];
   /** SND audio per connection. */
   readonly snd = new Map<number, SndStats>();
+  /** The sound device behind SND audio: what played, when, and where it was cut. */
+  readonly sound: SoundOut = createSoundOut((conn, why) =>
+    this.#reportFault({ kind: "drop", bytes: "", explanation: why, conn })
+  );
   readonly shared: SharedState;
   readonly variables: VariablesState;
   readonly prompt: PromptState = {};
@@ -216,6 +221,7 @@ export class Emulator {
   /** A peer went away. `announce` issues `REMOTE_EVENT_DISCONNECTED|ip` (TCP server mode only). */
   disconnect(conn: number, ip: string, options: { announce?: boolean } = {}): void {
     if (!this.#peers.delete(conn)) return;
+    this.sound.disconnect(conn, this.clock.now());
     const idle = this.#idle.get(conn);
     if (idle?.timer !== undefined) this.#cancel(idle.timer);
     this.#idle.delete(conn);
@@ -275,6 +281,7 @@ export class Emulator {
         st.bytes += ev.bytes.length;
         st.model = this.shared.avatars.get(ev.conn)?.model;
         this.snd.set(ev.conn, st);
+        this.sound.packet(ev.conn, ev.bytes, st.model, this.clock.now());
         break;
       }
       case "sndHeader":
