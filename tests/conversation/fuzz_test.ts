@@ -13,7 +13,7 @@ import type { Clock, TimerId } from "../../runtime/clock/clock.ts";
 import { sleepOn } from "../../runtime/clock/clock.ts";
 import { createConversation } from "../../runtime/conversation/conversation.ts";
 import type { BargeInPolicy, FloorPolicy, SpeechResult } from "../../runtime/conversation/types.ts";
-import { assert, assertEquals } from "../assert.ts";
+import { assert } from "../assert.ts";
 
 function rng(seed: number) {
   return () => {
@@ -89,6 +89,7 @@ async function schedule(seed: number): Promise<{ steps: number; spoken: number }
   >();
   const naturalEnd = new Map<string, { text: string; at: number }>();
   const voice = r() < 0.9;
+  // deno-lint-ignore prefer-const -- assigned after the closures that use it are built
   let conv!: ReturnType<typeof createConversation>;
   const trace = Deno.env.get("FUZZ_TRACE") === String(seed);
   const inject = (line: string) => {
