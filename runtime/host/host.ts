@@ -12,6 +12,7 @@ import { type Clock, realClock } from "../clock/clock.ts";
 import type { Logger } from "../log/logger.ts";
 import { eventArgs } from "../catalog/events.ts";
 import type { BotSpec, Manifest } from "../manifest/types.ts";
+import { npmImportFix } from "../sandbox/npm_cache.ts";
 import type { IsolationLevel, LaunchPlan, LaunchSpec } from "../sandbox/types.ts";
 import type { GuardContext } from "../wire/guard.ts";
 import { type Message, parseInbound } from "../wire/parse.ts";
@@ -317,7 +318,8 @@ export function createHost(options: HostOptions): Host {
     const r = await instance.loaded;
     if (!r.ok) {
       await instance.stop();
-      return { ok: false, error: r.error };
+      const fix = npmImportFix(r.error, spec.name);
+      return { ok: false, error: fix ? `${r.error}\n  fix: ${fix}` : r.error };
     }
     return { ok: true, instance };
   };

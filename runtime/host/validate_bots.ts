@@ -16,7 +16,9 @@ import { realClock } from "../clock/clock.ts";
 import { type Logger, silentLogger } from "../log/logger.ts";
 import type { BotSpec, Manifest } from "../manifest/types.ts";
 import type { DetectedSandbox } from "../sandbox/detect.ts";
-import { buildLaunch, SandboxUnavailableError } from "../sandbox/launch.ts";
+import { SandboxUnavailableError } from "../sandbox/launch.ts";
+import { createLauncher } from "../sandbox/launcher.ts";
+import { npmImportFix } from "../sandbox/npm_cache.ts";
 import { isolationLine, refusedLine } from "../sandbox/report.ts";
 import type { IsolationLevel, LaunchPlan } from "../sandbox/types.ts";
 import { launchSpecOf } from "./host.ts";
@@ -103,7 +105,7 @@ async function checkBot(
   let plan: LaunchPlan | undefined;
   let line: string;
   try {
-    plan = buildLaunch(launchSpecOf(spec), options.detected);
+    plan = await createLauncher(options.detected)(launchSpecOf(spec));
     line = enabled
       ? isolationLine(spec.name, plan)
       : `${spec.name}: disabled (enabled: false), would run at ${plan.level}`;
@@ -255,11 +257,13 @@ export function parseLoadError(error: string, spec: BotSpec): BotProblem {
     line: m ? Number(m[2]) : 0,
     col: m ? Number(m[3]) : 0,
     message: message.split("\n")[0],
-    fix: loadFix(message),
+    fix: loadFix(message, spec.name),
   };
 }
 
-function loadFix(message: string): string {
+function loadFix(message: string, bot: string): string {
+  const npm = npmImportFix(message, bot);
+  if (npm) return npm;
   if (/SyntaxError/.test(message)) return "fix the syntax at this position";
   if (/createBot\(\)|default export/.test(message)) {
     return "end the module with `export default bot;` where bot = createBot()";

@@ -230,6 +230,7 @@ export function parseManifest(text: string, file: string, options: LoadOptions =
         messagesPerSecond: entry.budgets?.messages_per_second ??
           DEFAULTS.budgets.messages_per_second,
         burst: entry.budgets?.burst ?? DEFAULTS.budgets.burst,
+        ...(entry.budgets?.store_kb === undefined ? {} : { storeKb: entry.budgets.store_kb }),
       },
       restart: {
         initialBackoffMs: entry.restart?.initial_backoff_ms ?? DEFAULTS.restart.initial_backoff_ms,
@@ -277,7 +278,8 @@ const FIELD_FIX: Record<string, string> = {
   net: "write net: false, net: true or a list of hosts, e.g. net: [api.example.com:443]",
   env: "write env: false, env: true or a list of variable names, e.g. env: [OPENAI_API_KEY]",
   run: "write run: false, run: true or a list of programs, e.g. run: [curl]",
-  npm: 'list npm packages the host pre-fetches, e.g. npm: ["npm:lodash@4"]',
+  npm:
+    'list npm packages with their versions, fetched before the bot starts, e.g. npm: ["yaml@2.9.1"]',
   permissions: "write a map, e.g. permissions: { read: [data/] }",
   budgets: "write a map, e.g. budgets: { handler_ms: 2000, heap_mb: 64 }",
   restart: "write a map, e.g. restart: { max_failures: 5 }",

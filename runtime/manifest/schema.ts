@@ -13,12 +13,25 @@ export const BOT_NAME = /^[a-z0-9][a-z0-9_-]*$/;
 /** Outgoing command names in `allow:` look like catalog commands (`EXECUTE`, `__AV_START`). */
 export const COMMAND_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/**
+ * An npm package a bot may import, with its version: `yaml@2.9.1`, `npm:@scope/pkg@^1.2` (a range
+ * resolves once, when the host prepares the bot's package cache).
+ */
+export const NPM_PACKAGE =
+  /^(npm:)?(@[a-z0-9][a-z0-9._~-]*\/)?[a-z0-9][a-z0-9._~-]*@[^\s@\/][^\s]*$/;
+
 /** Defaults applied to a bot entry that leaves a field out. */
 export const DEFAULTS = {
   module: "bot.ts",
   enabled: true,
   receive: ["*"] as readonly string[],
-  budgets: { handler_ms: 2000, heap_mb: 64, messages_per_second: 20, burst: 40 },
+  budgets: {
+    handler_ms: 2000,
+    heap_mb: 64,
+    messages_per_second: 20,
+    burst: 40,
+    store_kb: 10240,
+  },
   restart: {
     initial_backoff_ms: 500,
     max_backoff_ms: 30000,
@@ -48,7 +61,9 @@ export const permissionsSchema = z.strictObject({
   net: grantSchema.optional(),
   env: grantSchema.optional(),
   run: grantSchema.optional(),
-  npm: z.array(z.string().min(1)).optional(),
+  npm: z.array(
+    z.string().regex(NPM_PACKAGE, { error: "not a package with a version (e.g. yaml@2.9.1)" }),
+  ).optional(),
 });
 
 /** `budgets:` of one bot. */
@@ -57,6 +72,7 @@ export const budgetsSchema = z.strictObject({
   heap_mb: positiveInt("MiB").min(16, { error: "heap_mb below 16 cannot start Deno" }).optional(),
   messages_per_second: positiveInt("messages per second").optional(),
   burst: positiveInt("messages").optional(),
+  store_kb: positiveInt("KiB").optional(),
 });
 
 /** `restart:` of one bot. */

@@ -28,6 +28,8 @@ export interface BotBudgets {
   messagesPerSecond: number;
   /** Token bucket size: how many messages may go out in a burst. */
   burst: number;
+  /** Most bytes (keys plus values) the bot's `ctx.store` may hold, in KiB (default 10240). */
+  storeKb?: number;
 }
 
 /** When and how a failed bot is restarted. */

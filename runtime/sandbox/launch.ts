@@ -11,8 +11,9 @@
  * - **Deno permissions**: always applied, also inside the OS layer.
  *
  * Deno flags, always: `--no-prompt` (a prompt would hang a headless bot), `--no-remote`, `--no-npm`
- * (unless the manifest lists npm packages: then `--cached-only`, and the host pre-fetches them with
- * {@link prefetchPlan}), `--no-config` and `--no-lock` (the project's deno.json and lock file are
+ * (unless the manifest lists npm packages: then `--cached-only` over the folder the host prepared
+ * with `prepareNpmCache`, whose `npm/` tree the OS level mounts read-only inside the bot's private
+ * DENO_DIR), `--no-config` and `--no-lock` (the project's deno.json and lock file are
  * not the bot's), `--no-check` (type checking is done once by `check` and the host's loader, not on
  * every spawn: it would cost seconds per start and need the type cache), a V8 old-space cap.
  *
@@ -86,18 +87,20 @@ export function buildLaunch(
   const os = detected.level === "os" && detected.os.available;
   if (spec.require === "os" && !os) throw new SandboxUnavailableError(spec.name, detected.os.why);
   const p = spec.permissions;
-  if (p.npm.length > 0 && !spec.cacheDir) {
+  if (p.npm.length > 0 && !spec.npmCache) {
     throw new Error(
-      `sandbox: bot "${spec.name}" lists npm packages; the host must pre-fetch them into a cache ` +
-        "folder (prefetchPlan) and pass it as cacheDir",
+      `sandbox: bot "${spec.name}" lists npm packages; the host must prepare them first ` +
+        "(prepareNpmCache) and pass the folder as npmCache",
     );
   }
 
   const home = os
     ? `${SANDBOX_TMP}/home`
     : join(detected.tmpDir, `mmdbot-bot-${spec.name}`, "home");
-  const denoDir = spec.cacheDir ??
-    (os ? `${SANDBOX_TMP}/deno-dir` : join(detected.tmpDir, `mmdbot-bot-${spec.name}`, "deno-dir"));
+  // At the OS level the packages appear read-only inside the private DENO_DIR; at the deno level
+  // the prepared folder itself is the DENO_DIR (the bot's code has no write permission to it).
+  const denoDir = spec.cacheDir ?? (os ? `${SANDBOX_TMP}/deno-dir` : spec.npmCache ??
+    join(detected.tmpDir, `mmdbot-bot-${spec.name}`, "deno-dir"));
   const env: Record<string, string> = {
     NO_COLOR: "1",
     DENO_DIR: denoDir,
@@ -185,27 +188,13 @@ export function buildLaunch(
     if (path !== spec.botDir) args.push("--bind-try", path, path);
   }
   if (spec.cacheDir) args.push("--bind", spec.cacheDir, spec.cacheDir);
+  if (spec.npmCache && p.npm.length > 0) {
+    args.push("--ro-bind", `${spec.npmCache}/npm`, `${denoDir}/npm`);
+  }
   args.push("--chdir", spec.botDir, detected.denoPath, ...denoArgs);
 
   const command = [...limit, bwrap, ...args];
   return { cmd: command[0], args: command.slice(1), env, level, why, cwd: spec.botDir };
-}
-
-/**
- * The hook for bots that list npm packages: the command the host runs (with network, outside the
- * bot's sandbox) to download them into the bot's cache folder before the bot starts with
- * `--cached-only`. The bot itself never downloads.
- */
-export function prefetchPlan(
-  spec: LaunchSpec,
-  detected: DetectedSandbox,
-): { cmd: string; args: string[]; env: Record<string, string> } {
-  if (!spec.cacheDir) throw new Error(`sandbox: bot "${spec.name}" needs a cacheDir to pre-fetch`);
-  return {
-    cmd: detected.denoPath,
-    args: ["cache", "--no-config", "--no-lock", ...spec.permissions.npm],
-    env: { NO_COLOR: "1", DENO_DIR: spec.cacheDir, DENO_NO_UPDATE_CHECK: "1" },
-  };
 }
 
 /** `--allow-<name>` for a grant: nothing, the bare flag, or a scoped list. */

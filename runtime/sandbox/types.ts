@@ -30,6 +30,11 @@ export interface LaunchSpec {
    * tmpfs and the `deno` level a per-bot folder under the temporary directory.
    */
   cacheDir?: string;
+  /**
+   * Host folder prepared by `prepareNpmCache` for the packages in `permissions.npm` (required when
+   * there are any). The OS level mounts its `npm/` tree read-only; nothing else of it is visible.
+   */
+  npmCache?: string;
 }
 
 /** A ready-to-spawn command. */

@@ -15,7 +15,7 @@ import { type Finding, formatFinding } from "../mdf/finding.ts";
 import { loadManifest } from "../manifest/load.ts";
 import { createHost, type Host } from "../host/host.ts";
 import { type DetectedSandbox, detectSandbox, weakerWarning } from "../sandbox/detect.ts";
-import { buildLaunch } from "../sandbox/launch.ts";
+import { createLauncher } from "../sandbox/launcher.ts";
 import { openLink } from "../transport/open.ts";
 import type { Link, LinkStats } from "../transport/types.ts";
 import { Emulator, type EmulatorOptions } from "../emulator/core.ts";
@@ -198,7 +198,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     logger: log,
     guardContext,
     watch: options.watch ?? true,
-    launcher: (spec) => buildLaunch(spec, sandbox),
+    launcher: createLauncher(sandbox),
     setSetup: (units) => {
       link.setSetup(units);
     },

@@ -12,7 +12,7 @@ import { loadManifest } from "../manifest/load.ts";
 import type { Manifest } from "../manifest/types.ts";
 import { createHost, type Host } from "../host/host.ts";
 import { type DetectedSandbox, detectSandbox } from "../sandbox/detect.ts";
-import { buildLaunch } from "../sandbox/launch.ts";
+import { createLauncher } from "../sandbox/launcher.ts";
 import { Emulator } from "../emulator/core.ts";
 import { emulatorLink } from "./emulator_link.ts";
 import type { Link, SendOutcome } from "../transport/types.ts";
@@ -257,7 +257,7 @@ export async function createTestRuntime(options: TestRuntimeOptions = {}): Promi
     logger,
     sink,
     guardContext: { mode: "socket", commands: { hasStartupFst: false } },
-    launcher: (spec) => buildLaunch(spec, sandbox),
+    launcher: createLauncher(sandbox),
     // The link writes the setup lines itself when it connects, as in a real session; they are
     // recorded as sent by `setup` (replay leaves them out: a session's recording has none).
     setSetup: (units) => (setupUnits = units),

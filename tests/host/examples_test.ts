@@ -87,7 +87,7 @@ Deno.test("qa answers from qa.yaml by keyword", async () => {
   });
 });
 
-Deno.test("qa.yaml subset parser names the line of a mistake", () => {
+Deno.test("qa.yaml parser names the line of a mistake", () => {
   const entries = parseQa("# c\n- keywords: a, B c\n  answer: 'yes'\n");
   assertEquals(entries, [{ keywords: ["a", "b c"], answer: "yes" }]);
   assertEquals(findAnswer(entries, "say B C now"), "yes");

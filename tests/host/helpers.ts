@@ -3,7 +3,7 @@
  * when bubblewrap works here, else the deno level), and a sink that records what reached the wire.
  */
 import type { BotSpec, Manifest } from "../../runtime/manifest/types.ts";
-import { buildLaunch } from "../../runtime/sandbox/launch.ts";
+import { createLauncher } from "../../runtime/sandbox/launcher.ts";
 import { type DetectedSandbox, detectSandbox } from "../../runtime/sandbox/detect.ts";
 import type { LaunchPlan, LaunchSpec } from "../../runtime/sandbox/types.ts";
 import type { SendOutcome } from "../../runtime/transport/types.ts";
@@ -16,10 +16,9 @@ export const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
 let detected: Promise<DetectedSandbox> | undefined;
 
 /** The sandbox launcher as `start` builds it (detection runs once per test process). */
-export async function launcher(): Promise<(spec: LaunchSpec) => LaunchPlan> {
+export async function launcher(): Promise<(spec: LaunchSpec) => Promise<LaunchPlan>> {
   detected ??= detectSandbox();
-  const d = await detected;
-  return (spec) => buildLaunch(spec, d);
+  return createLauncher(await detected);
 }
 
 /** A bot spec with test-friendly defaults; `dir` is the bot's folder. */

@@ -1,11 +1,7 @@
 import { assert, assertEquals, assertMatch, assertThrows } from "../assert.ts";
 import type { BotPermissions } from "../../runtime/manifest/types.ts";
 import type { DetectedSandbox } from "../../runtime/sandbox/detect.ts";
-import {
-  buildLaunch,
-  prefetchPlan,
-  SandboxUnavailableError,
-} from "../../runtime/sandbox/launch.ts";
+import { buildLaunch, SandboxUnavailableError } from "../../runtime/sandbox/launch.ts";
 import type { LaunchSpec } from "../../runtime/sandbox/types.ts";
 
 const NONE: BotPermissions = {
@@ -225,16 +221,20 @@ Deno.test("env: true passes the host environment; env: false passes none of it",
   assertEquals(none.env.A, undefined);
 });
 
-Deno.test("npm packages switch --no-npm to --cached-only and need a pre-fetched cache folder", () => {
-  const permissions = { ...NONE, npm: ["npm:lodash@4"] };
+Deno.test("npm packages switch --no-npm to --cached-only over a prepared folder mounted read-only", () => {
+  const permissions = { ...NONE, npm: ["npm:lodash@4.17.21"] };
   assertThrows(() => buildLaunch(spec({ permissions }), STRONG), Error);
-  const plan = buildLaunch(spec({ permissions, cacheDir: "/var/cache/greeter" }), STRONG);
+  const plan = buildLaunch(spec({ permissions, npmCache: "/var/cache/np" }), STRONG);
   assert(plan.args.includes("--cached-only") && !plan.args.includes("--no-npm"));
-  assert(plan.args.join(" ").includes("--bind /var/cache/greeter /var/cache/greeter"));
-  assertEquals(plan.env.DENO_DIR, "/var/cache/greeter");
-  const fetch = prefetchPlan(spec({ permissions, cacheDir: "/var/cache/greeter" }), STRONG);
-  assertEquals(fetch.args, ["cache", "--no-config", "--no-lock", "npm:lodash@4"]);
-  assertEquals(fetch.env.DENO_DIR, "/var/cache/greeter");
+  // Only the npm tree, read-only, inside the private DENO_DIR: the rest of the folder is unseen.
+  assert(plan.args.join(" ").includes("--ro-bind /var/cache/np/npm /tmp/deno-dir/npm"));
+  assert(!plan.args.join(" ").includes("--bind /var/cache/np "));
+  assertEquals(plan.env.DENO_DIR, "/tmp/deno-dir");
+  const weak = buildLaunch(spec({ permissions, npmCache: "/var/cache/np" }), WEAK);
+  assertEquals(weak.env.DENO_DIR, "/var/cache/np");
+  assert(weak.args.includes("--cached-only"));
+  const none = buildLaunch(spec({ npmCache: "/var/cache/np" }), STRONG);
+  assert(none.args.includes("--no-npm") && !none.args.join(" ").includes("/var/cache/np"));
 });
 
 Deno.test("relative paths and scopes containing a comma are refused", () => {
