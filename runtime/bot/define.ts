@@ -184,8 +184,13 @@ export interface MessageContext<T extends string = string, S = Record<string, un
   readonly match: RegExpMatchArray | null;
 }
 
-/** A message handler; may be async (it does not block the bot's later messages while it awaits). */
-export type Handler<T extends string, S> = (ctx: MessageContext<T, S>) => void | Promise<void>;
+/**
+ * A message handler; may be async (it does not block the bot's later messages while it awaits).
+ * It may return a send's promise (`(ctx) => ctx.sendRaw(…)`): that does not wait for the result.
+ */
+export type Handler<T extends string, S> = (
+  ctx: MessageContext<T, S>,
+) => void | PromiseLike<unknown>;
 
 /** A lifecycle hook. */
 export type Hook<S> = (ctx: BotContext<S>) => void | Promise<void>;

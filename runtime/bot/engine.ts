@@ -7,15 +7,16 @@
  * awaiting `waitFor` never holds up the very message it waits for; waits are resolved from the
  * inbound stream before any handler runs. Timers live in the host (its clock may be virtual).
  */
-import { RefusedError } from "../wire/types.ts";
+import { type Refusal, RefusedError } from "../wire/types.ts";
 import {
   type BotToHost,
-  type ErrorReport,
   type HostToBot,
   IPC_MAX_SETUP_LINES,
   IPC_MAX_TEXT,
   WIRE_LINE_CEILING,
 } from "./protocol.ts";
+import { clip, reportOf } from "./report.ts";
+import { refusedError, Sends } from "./sends.ts";
 import {
   type BotContext,
   type BotDefinition,
@@ -56,26 +57,7 @@ export interface Engine {
   handle(msg: HostToBot): void;
 }
 
-/**
- * Longest log message or error text a bot process hands the host (the host keeps less): short
- * enough that, even with every character JSON-escaped, it fits one IPC message.
- */
-export const MAX_REPORT_CHARS = Math.floor(IPC_MAX_TEXT / 6) - 1;
-
-const clip = (s: string, max = MAX_REPORT_CHARS) => s.length > max ? s.slice(0, max) + "…" : s;
-
-/** Reports an error in a form the host can turn into file:line. */
-export function reportOf(error: unknown): ErrorReport {
-  if (error instanceof Error) {
-    const report: ErrorReport = {
-      name: clip(String(error.name), 190),
-      message: clip(error.message),
-    };
-    if (error.stack !== undefined) report.stack = clip(error.stack);
-    return report;
-  }
-  return { name: "Error", message: clip(String(error)) };
-}
+export { clip, MAX_REPORT_CHARS, reportOf } from "./report.ts";
 
 /** Length of `text` once JSON-escaped in an IPC message (counted exactly only when it matters). */
 export function ipcLength(text: string): number {
@@ -86,61 +68,49 @@ export function ipcLength(text: string): number {
  * The refusal of a text too big for one IPC message: the host could not even read the request,
  * so without this the send would never be answered.
  */
-export function tooLongForIpc(what: string, size: number): RefusedError {
-  return new RefusedError({
+export function tooLongForIpc(what: string, size: number): Refusal {
+  return {
     code: "too-long",
     reason: `${what} is ${size} characters (JSON-escaped), more than the ${IPC_MAX_TEXT} one ` +
       `message from a bot to the host may carry; MMDAgent-EX takes at most ` +
       `${WIRE_LINE_CEILING} bytes per line anyway`,
     fix: `shorten it to the outbound line limit (at most ${WIRE_LINE_CEILING} bytes), or split ` +
       "it into several messages",
-  });
+  };
 }
 
 /**
- * The promise of a sent line. It notices being looked at (`await`, `then`, `catch`, `finally` all
- * call `then`), so the host is asked for a success answer only when someone waits for it.
+ * At most this many refusals of unlooked-at local sends are logged per turn; the rest are counted
+ * in one summary line (the host rate-limits the bot's log on top).
  */
-class SendPromise extends Promise<SendResult> {
-  observe?: () => void;
-  // Derived promises are plain ones: only the promise `send` returned reports being looked at.
-  static override get [Symbol.species]() {
-    return Promise;
-  }
-  override then<A = SendResult, B = never>(
-    onFulfilled?: ((value: SendResult) => A | PromiseLike<A>) | null,
-    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
-  ): Promise<A | B> {
-    const observe = this.observe;
-    if (observe) {
-      this.observe = undefined;
-      observe();
-    }
-    return super.then(onFulfilled, onRejected);
-  }
+const LOCAL_REFUSALS_LOGGED = 3;
+
+/** How the engine reaches the host. */
+export interface EngineIO {
+  /** Queues one message to the host. */
+  post(msg: BotToHost): void;
+  /** Number of the batch not yet written (see {@link SendsIO.batch}). */
+  batch(): number;
 }
 
 /**
- * Creates the engine for a loaded bot definition; `post` queues one message to the host, and
- * `queued` tells whether a posted message is still unwritten (so it may still be changed).
+ * Creates the engine for a loaded bot definition; `io.post` queues one message to the host, and
+ * `io.batch` tells which posted messages are still unwritten (so they may still be changed).
  */
 export function createEngine(
   name: string,
   def: BotDefinition<unknown>,
-  post: (msg: BotToHost) => void,
+  io: EngineIO,
   clockMode: "real" | "virtual",
-  queued: (msg: BotToHost) => boolean = () => false,
 ): Engine {
+  const post = io.post;
   let hostNow = 0;
   let connected = false;
-  let nextReq = 1;
   let nextTimer = 1;
-  const pendingSends = new Map<
-    number,
-    { resolve(r: SendResult): void; reject(e: unknown): void }
-  >();
   const timers = new Map<number, TimerEntry>();
   let waiters: Waiter[] = [];
+  let localLogged = 0;
+  let localUnlogged = 0;
 
   const now = () => clockMode === "real" ? Date.now() : hostNow;
 
@@ -162,9 +132,42 @@ export function createEngine(
     }
   };
 
+  /**
+   * A refusal of a send no code looked at. The host logged its own refusals (rate-limited); local
+   * ones only the bot knows, so it logs them, a few per turn. `onError` hears of each.
+   */
+  const unobservedRefusal = (refusal: Refusal, local: boolean) => {
+    if (local && refusal.code !== "too-long") {
+      if (localLogged < LOCAL_REFUSALS_LOGGED) {
+        if (localLogged++ === 0) queueMicrotask(() => setTimeout(summarizeLocal, 0));
+        post({
+          t: "log",
+          level: "warn",
+          msg: clip(`refused a send nobody awaited (${refusal.code}): ${refusal.reason}`),
+        });
+      } else localUnlogged++;
+    }
+    if (def.hooks.error.length > 0) runErrorHooks(refusedError(refusal));
+  };
+  const summarizeLocal = () => {
+    if (localUnlogged > 0) {
+      post({
+        t: "log",
+        level: "warn",
+        msg: `refused ${localUnlogged} more sends nobody awaited in the same turn`,
+      });
+    }
+    localLogged = 0;
+    localUnlogged = 0;
+  };
+
+  const sends = new Sends({ post, batch: io.batch, unobserved: unobservedRefusal });
+
   /** Calls user code; async failures are reported when they happen. */
   const call = (where: string, fn: () => unknown): Promise<unknown> | undefined => {
     try {
+      // A send's ticket returned by a one-line handler is not a Promise, so it is not looked at
+      // here (that would cost a round trip per line): its refusal reaches onError on its own.
       const r = fn();
       if (r instanceof Promise) {
         return r.catch((e) => reportError(where, e));
@@ -179,30 +182,21 @@ export function createEngine(
     const size = ipcLength(line);
     if (size > IPC_MAX_TEXT) {
       // Refused here: the host would not even read such a request, let alone answer it.
-      const e = tooLongForIpc("line", size);
+      const refusal = tooLongForIpc("line", size);
       post({
         t: "log",
         level: "warn",
-        msg: `refused a line before sending it (${e.refusal.code}): ${e.refusal.reason}; ` +
+        msg: `refused a line before sending it (${refusal.code}): ${refusal.reason}; ` +
           `line: ${line.slice(0, 60)}…`,
       });
-      return Promise.reject(e);
+      return sends.refuse(refusal);
     }
-    const req = nextReq++;
-    const msg: Extract<BotToHost, { t: "send" }> = { t: "send", req, line };
-    const p = new SendPromise((resolve, reject) => pendingSends.set(req, { resolve, reject }));
-    p.observe = () => {
-      if (!pendingSends.has(req)) return;
-      if (queued(msg)) msg.want = true;
-      else post({ t: "want", req });
-    };
-    post(msg);
-    return p;
+    return sends.send(line);
   };
 
   const send = ((type: string, ...fields: (string | number)[]) => {
     const bad = checkFields(type, fields);
-    if (bad) return Promise.reject(bad);
+    if (bad) return sends.refuse(bad);
     return sendLine(fields.length === 0 ? type : `${type}|${fields.join("|")}`);
   }) as Send;
   send.synthStart = (model, voice, text) => send("SYNTH_START", model, voice, text);
@@ -336,7 +330,7 @@ export function createEngine(
     }
     all.forEach((l, i) => {
       const size = ipcLength(l);
-      if (size > IPC_MAX_TEXT) throw tooLongForIpc(`setup line ${i + 1}`, size);
+      if (size > IPC_MAX_TEXT) throw new RefusedError(tooLongForIpc(`setup line ${i + 1}`, size));
     });
     post({ t: "setup", lines: all });
   };
@@ -454,7 +448,7 @@ export function createEngine(
       case "setup-refused":
         // The host logged it already; the bot's own error hooks still hear of it.
         hostNow = msg.now;
-        runErrorHooks(new RefusedError(msg.refusal));
+        runErrorHooks(refusedError(msg.refusal));
         post({ t: "ack", id: msg.id });
         return;
       case "stop":
@@ -485,11 +479,7 @@ export function createEngine(
   return {
     handle(msg) {
       if (msg.t === "sent") {
-        const p = pendingSends.get(msg.req);
-        if (!p) return;
-        pendingSends.delete(msg.req);
-        if (msg.ok) p.resolve({ status: msg.status });
-        else p.reject(new RefusedError(msg.refusal));
+        sends.answer(msg);
         return;
       }
       if (msg.t === "ping") {
@@ -522,31 +512,31 @@ function motionFields(o: MotionOptions | undefined): (string | number)[] {
 }
 
 /** Refuses fields MMDAgent-EX would silently reshape, before the line leaves the bot. */
-function checkFields(type: string, fields: readonly (string | number)[]): RefusedError | undefined {
+function checkFields(type: string, fields: readonly (string | number)[]): Refusal | undefined {
   if (typeof type !== "string" || type === "" || /[|\r\n]/.test(type)) {
-    return new RefusedError({
+    return {
       code: "bad-type",
       reason: `message type ${JSON.stringify(type)} is empty or contains "|", CR or LF`,
       fix: 'pass the type alone, e.g. send("SYNTH_START", model, voice, text)',
-    });
+    };
   }
   for (let i = 0; i < fields.length; i++) {
     const f = String(fields[i]);
     if (f === "") {
-      return new RefusedError({
+      return {
         code: "empty-field",
         reason: `field ${
           i + 1
         } of ${type} is empty; MMDAgent-EX drops empty fields and shifts the rest`,
         fix: "give it a value (a single space for an empty text)",
-      });
+      };
     }
     if (/[|\r\n\0]/.test(f)) {
-      return new RefusedError({
+      return {
         code: "field-separator",
         reason: `field ${i + 1} of ${type} contains "|", CR, LF or NUL, which would split the line`,
         fix: 'remove or replace those characters (e.g. text.replace(/[|\\r\\n\\0]/g, " "))',
-      });
+      };
     }
   }
   return undefined;

@@ -10,7 +10,7 @@
  */
 import { definitionOf } from "./define.ts";
 import { createEngine, reportOf } from "./engine.ts";
-import { exit, flush, hostBatches, isQueued, post } from "./ipc.ts";
+import { batch, exit, flush, hostBatches, post } from "./ipc.ts";
 
 /** Sends the bot's console output to stderr, which the host logs under the bot's name. */
 function redirectConsole(): void {
@@ -58,8 +58,9 @@ async function main(): Promise<void> {
   }
   const types = new Set<string>();
   for (const r of def.routes) if (r.kind === "type") { for (const t of r.types) types.add(t); }
-  const engine = createEngine(init.name, def, post, init.clock, isQueued);
-  post({ t: "ready", types: [...types] });
+  const engine = createEngine(init.name, def, { post, batch }, init.clock);
+  // Without onError hooks the bot has no use for refusals of sends it did not look at.
+  post({ t: "ready", types: [...types], errorHooks: def.hooks.error.length > 0 });
   // Whatever came with init (nothing, normally: the host waits for ready) is handled next.
   for (const msg of first.value!.slice(1)) engine.handle(msg);
   for await (const batch of batches) {

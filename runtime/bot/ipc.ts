@@ -13,10 +13,11 @@ import type { BotToHost, HostToBot } from "./protocol.ts";
 const encoder = new TextEncoder();
 let pending: BotToHost[] = [];
 let scheduled = false;
+let written = 0;
 
 /**
  * Queues one message; it is written with the others of this turn. The object may still be changed
- * until then ({@link isQueued} tells).
+ * until then: while {@link batch} returns what it returned when the message was posted.
  */
 export function post(msg: BotToHost): void {
   pending.push(msg);
@@ -26,9 +27,9 @@ export function post(msg: BotToHost): void {
   }
 }
 
-/** Whether `msg` was posted and is not written yet. */
-export function isQueued(msg: BotToHost): boolean {
-  return pending.includes(msg);
+/** Number of the batch being filled; it changes each time a batch is written. */
+export function batch(): number {
+  return written;
 }
 
 /** Writes every queued line now, whole, before returning (a pipe may take it in parts). */
@@ -38,6 +39,7 @@ export function flush(): void {
   let text = "";
   for (const msg of pending) text += JSON.stringify(msg) + "\n";
   pending = [];
+  written++;
   const bytes = encoder.encode(text);
   let off = 0;
   while (off < bytes.length) off += Deno.stdout.writeSync(bytes.subarray(off));

@@ -7,10 +7,16 @@
  * `ping`) carries an `id` the bot answers with `ack` once its handlers have returned or reached
  * their first `await`. The host's watchdog kills a bot that leaves an id unanswered too long.
  *
- * `send` → `sent`: the host always answers a refusal, but answers a success only when the bot
- * looks at the result (`want` on the `send`, or a later `want` message): most bots ignore the
- * promise of a reply line, and each answer costs the bot a wake-up (about 0.2 ms of CPU from idle,
- * measured here), which dominated fanning one message out to many bots.
+ * `send` → `sent`: the host answers a success only when the bot looks at the result (`want` on the
+ * `send`, or a later `want` message), and a refusal always when the bot has `onError` hooks
+ * (`ready.errorHooks`), else only when asked: most bots ignore the promise of a reply line, and
+ * each answer costs the bot a wake-up (about 0.2 ms of CPU from idle, measured here), which
+ * dominated fanning one message out to many bots. Neither side keeps anything per send nobody
+ * looks at (see `runtime/bot/sends.ts` and `runtime/host/send_results.ts`).
+ *
+ * Adding a message for a new feature: one member in the union below (a comment naming the
+ * feature), and its zod object in `botToHostSchema` (`runtime/host/ipc_protocol.ts`) for bot → host
+ * messages; the type check there fails until both agree.
  */
 import type { Refusal } from "../wire/types.ts";
 
@@ -80,7 +86,12 @@ export interface ErrorReport {
 
 /** Bot → host. */
 export type BotToHost =
-  | { t: "ready"; types: string[] }
+  | {
+    t: "ready";
+    types: string[];
+    /** The bot has `onError` hooks: refusals of sends it did not look at are worth answering. */
+    errorHooks?: boolean;
+  }
   | { t: "load-error"; error: ErrorReport }
   | { t: "ack"; id: number }
   | {

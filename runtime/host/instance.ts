@@ -19,6 +19,7 @@ import { createWatchdog } from "./budget.ts";
 import { formatBotError } from "./load_error.ts";
 import { createOutputLog } from "./output_log.ts";
 import { type BotProcess, spawnBot } from "./process.ts";
+import { type SendReply, SendResults } from "./send_results.ts";
 
 /** Messages written to a bot and not yet acknowledged, at most. */
 export const INBOX_WINDOW = 32;
@@ -28,14 +29,8 @@ export const INBOX_CAPACITY = 256;
 export const MAX_TIMERS = 10_000;
 /** How long a bot process may take to load before it counts as failed to load. */
 export const READY_TIMEOUT_MS = 30_000;
-/**
- * Unanswered successful sends remembered for a late `want`; past this, the oldest are forgotten
- * and a `want` for them is answered with status `unknown`.
- */
-export const MAX_UNANSWERED_SENDS = 4096;
-
-/** Result of sending a line for a bot. */
-export type SendReply = { ok: true; status: string } | { ok: false; refusal: Refusal };
+export { SEND_RESULTS_WINDOW as MAX_UNANSWERED_SENDS } from "./send_results.ts";
+export type { SendReply } from "./send_results.ts";
 
 /** What an instance needs from the host. */
 export interface InstanceDeps {
@@ -121,6 +116,7 @@ export function startInstance(d: InstanceDeps): Instance {
       case "ready":
         if (state !== "loading") return;
         state = "ready";
+        results.hearRefusals(msg.errorHooks !== false);
         resolveLoaded({ ok: true });
         return;
       case "load-error":
@@ -139,41 +135,16 @@ export function startInstance(d: InstanceDeps): Instance {
         return;
       case "send": {
         const req = msg.req;
-        if (msg.want) wanted.add(req);
-        sending.add(req);
+        results.started(req, msg.want === true);
         d.send(msg.line).then((r) => {
-          sending.delete(req);
-          if (!r.ok) {
-            wanted.delete(req);
-            write({ t: "sent", req, ok: false, refusal: r.refusal });
-          } else if (wanted.delete(req)) {
-            write({ t: "sent", req, ok: true, status: r.status });
-          } else if (req >= forgetBelow) {
-            // Nobody waits for it (yet): a reply would only wake the bot for nothing. Request ids
-            // grow, so the memory keeps a window of the latest ones (no Map iteration, which
-            // walks over every deleted slot).
-            unanswered.set(req, r.status);
-            const floor = req - MAX_UNANSWERED_SENDS + 1;
-            if (floor - forgetBelow > MAX_UNANSWERED_SENDS) {
-              // A jump in ids (a bot may number its requests as it likes): one sweep, not a loop
-              // over every skipped id.
-              for (const k of unanswered.keys()) if (k < floor) unanswered.delete(k);
-              forgetBelow = floor;
-            } else {
-              for (; forgetBelow < floor; forgetBelow++) unanswered.delete(forgetBelow);
-            }
-          }
+          const answer = results.finished(req, r);
+          if (answer) write(answerOf(req, answer));
         });
         return;
       }
       case "want": {
-        const req = msg.req;
-        const status = unanswered.get(req);
-        if (status !== undefined) {
-          unanswered.delete(req);
-          write({ t: "sent", req, ok: true, status });
-        } else if (sending.has(req)) wanted.add(req);
-        else write({ t: "sent", req, ok: true, status: "unknown" });
+        const answer = results.want(msg.req);
+        if (answer) write(answerOf(msg.req, answer));
         return;
       }
       case "setup":
@@ -202,11 +173,8 @@ export function startInstance(d: InstanceDeps): Instance {
     }
   };
 
-  // Sends in progress, those whose success the bot waits for, and successes nobody asked for yet.
-  const sending = new Set<number>();
-  const wanted = new Set<number>();
-  const unanswered = new Map<number, string>();
-  let forgetBelow = 0;
+  // Which send results go back to the bot (constant memory; see send_results.ts).
+  const results = new SendResults();
   // Inbox ids in flight, to tell their acks from lifecycle acks.
   const inboxIds = new Set<number>();
   // Pings asked for by `ping()`, resolved by their ack (or the process's end).
@@ -394,6 +362,12 @@ export function startInstance(d: InstanceDeps): Instance {
       return acked;
     },
   };
+}
+
+function answerOf(req: number, r: SendReply): HostToBot {
+  return r.ok
+    ? { t: "sent", req, ok: true, status: r.status }
+    : { t: "sent", req, ok: false, refusal: r.refusal };
 }
 
 function describeExit(status: Deno.CommandStatus, output: string[], heapMb: number): string {

@@ -18,7 +18,11 @@ const errorReport = z.object({
 
 /** One bot → host message. */
 export const botToHostSchema = z.discriminatedUnion("t", [
-  z.object({ t: z.literal("ready"), types: z.array(z.string().max(200)).max(1000) }),
+  z.object({
+    t: z.literal("ready"),
+    types: z.array(z.string().max(200)).max(1000),
+    errorHooks: z.boolean().optional(),
+  }),
   z.object({ t: z.literal("load-error"), error: errorReport }),
   z.object({ t: z.literal("ack"), id: int }),
   z.object({ t: z.literal("send"), req: int, line: text, want: z.boolean().optional() }),

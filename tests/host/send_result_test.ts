@@ -1,11 +1,11 @@
-import { assertEquals, assertMatch, eventually } from "../assert.ts";
+import { assertEquals, eventually } from "../assert.ts";
 import { createHost } from "../../runtime/host/host.ts";
 import { memoryLogger } from "../../runtime/log/logger.ts";
 import { fixtureManifest, guardContext, launcher, recordingSink } from "./helpers.ts";
 
 // The host answers a successful send only when the bot looks at its promise (a reply to a bot that
 // ignores it would only wake the bot); these prove every way of looking still gets the status.
-Deno.test("a send's result reaches the bot whether it awaits it, chains then, or awaits it later; an ignored refusal is still reported", async () => {
+Deno.test("a send's result reaches the bot whether it awaits it, chains then, or awaits it later; an ignored refusal reaches onError and the log", async () => {
   const rec = recordingSink();
   const log = memoryLogger();
   const host = createHost({
@@ -27,8 +27,15 @@ Deno.test("a send's result reaches the bot whether it awaits it, chains then, or
     host.deliver("TEST|later");
     assertEquals(await rec.waitLine(/^TEST\|later/), "TEST|later written");
     host.deliver("TEST|ignored-refusal");
-    await eventually(() => host.status()[0].handlerErrors === 1, "the refusal reported");
-    assertMatch(host.status()[0].lastError ?? "", /unhandled rejection/);
+    host.deliver("TEST|returned-refusal");
+    const heard = () => log.records.filter((r) => r.msg === "onError acl-denied").length;
+    await eventually(() => heard() === 2, "both refusals heard by onError");
+    const logged = log.records.filter((r) =>
+      r.level === "warn" && (r.fields as { bot?: string })?.bot === "sendresult" &&
+      /EXECUTE/.test(r.msg)
+    );
+    assertEquals(logged.length, 2);
+    assertEquals(host.status()[0].handlerErrors, 0);
     assertEquals(rec.lines.filter((l) => l.text.startsWith("EXECUTE")).length, 0);
   } finally {
     await host.stop();
