@@ -25,6 +25,8 @@ import type { IsolationLevel } from "../sandbox/types.ts";
 import { type BotCheck, validateBots } from "../host/validate_bots.ts";
 import type { Logger } from "../log/logger.ts";
 import { loggerFor } from "./program.ts";
+import { resolve } from "node:path";
+import { DEFAULT_MANIFEST, manifestPath } from "../paths/project.ts";
 
 export { analyseMdf, type MdfAnalysis } from "../mdf/analyse.ts";
 
@@ -240,8 +242,20 @@ export function formatCheckFinding(f: CheckFinding): string {
   return formatFinding({ ...f, line: 0, file: `${f.file}:${f.line}:${f.col}` });
 }
 
-/** The manifest `check` reads when `--bots` is not given. */
-export const DEFAULT_BOTS = "bots/bots.yaml";
+/**
+ * The manifest `start` would load for this `.mdf`: `--bots` when given (relative to the working
+ * directory), else the `--bots` of the AnyScript line that starts mmdbot (relative to the
+ * `.mdf`'s folder, which is that child's working directory), else the project's own.
+ */
+export function manifestFor(given: string | undefined, analysis?: MdfAnalysis): string {
+  if (given !== undefined) return manifestPath(given);
+  const starter = analysis?.anyScript.find((c) => c.startsMmdbot);
+  const at = starter?.words.indexOf("--bots") ?? -1;
+  if (starter && at >= 0 && starter.words[at + 1] && analysis?.doc) {
+    return resolve(analysis.doc.dir, starter.words[at + 1]);
+  }
+  return DEFAULT_MANIFEST;
+}
 
 /** Options of {@link checkBotsSection}. */
 export interface BotsSectionOptions {
@@ -351,8 +365,8 @@ interface CheckOptions {
   bind?: string;
   systemMdf?: string;
   json?: boolean;
-  /** The manifest, or false for `--no-bots`. */
-  bots: string | false;
+  /** The manifest, or false for `--no-bots` (undefined: the one `start` would use). */
+  bots?: string | false;
 }
 
 const HELP_AFTER = `
@@ -379,7 +393,7 @@ Examples:
                                             only the .mdf, no bots
   $ MMDBOT_SANDBOX=deno mmdbot check          as on a machine without bubblewrap
 
-Bots (from bots/bots.yaml unless --bots or --no-bots):
+Bots (the manifest start would load, unless --bots or --no-bots):
   Every manifest problem as file:line:col; each bot's isolation level here: os (bubblewrap: the
   bot sees only its own folder) or deno (WEAKER: Deno permissions only); a bot with
   isolation: os on a machine without the OS layer is an error naming the package to install.
@@ -404,7 +418,11 @@ export function register(program: Command): void {
     )
     .option("--system-mdf <file>", "MMDAgent-EX's system .mdf, layered under the content's")
     .option("--json", "print the report as JSON", false)
-    .option("--bots <manifest>", "bot manifest to validate with its bots", DEFAULT_BOTS)
+    .option(
+      "--bots <manifest>",
+      "bot manifest to validate with its bots (default: the one `start` would load: the " +
+        `AnyScript line's --bots, else ${DEFAULT_MANIFEST})`,
+    )
     .option("--no-bots", "do not check the bots")
     .addHelpText("after", HELP_AFTER)
     .action(async (mdf: string | undefined, opts: CheckOptions, cmd: Command) => {
@@ -414,8 +432,8 @@ export function register(program: Command): void {
       const sections: CheckSection[] = [];
       if (opts.bots !== false) {
         sections.push(
-          await checkBotsSection(opts.bots, {
-            explicit: cmd.getOptionValueSource("bots") !== "default",
+          await checkBotsSection(manifestFor(opts.bots, analysis), {
+            explicit: opts.bots !== undefined,
             logger: loggerFor(cmd),
           }),
         );

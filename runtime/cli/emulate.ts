@@ -27,6 +27,8 @@ import { loadMdf } from "../mdf/layer.ts";
 import { type MmdagentSide, mmdagentSide } from "../mdf/plan.ts";
 import { MdfError } from "../mdf/finding.ts";
 import type { Logger } from "../log/logger.ts";
+import { type AnyScriptCommand, anyScriptCommands } from "../mdf/anyscript.ts";
+import { type AnyScriptSide, startAnyScript } from "../emulator/anyscript_parent.ts";
 
 interface EmulateOptions {
   strict?: boolean | string;
@@ -40,11 +42,23 @@ interface EmulateOptions {
 
 /** The `.mdf` as the emulator needs it: MMDAgent-EX's side and the content folder. */
 async function emulatorSettings(mdf: string | undefined) {
-  if (!mdf) return { contentDir: Deno.cwd(), fstFile: undefined, side: undefined };
+  if (!mdf) {
+    return {
+      contentDir: Deno.cwd(),
+      fstFile: undefined,
+      side: undefined,
+      anyScript: [] as AnyScriptCommand[],
+    };
+  }
   const doc = await loadMdf(mdf);
   for (const e of doc.errors) throw e;
   const fst = doc.keys.get("ContentFile")?.value ?? resolve(mdf).replace(/\.mdf$/, ".fst");
-  return { contentDir: doc.dir, fstFile: resolve(doc.dir, fst), side: mmdagentSide(doc) };
+  return {
+    contentDir: doc.dir,
+    fstFile: resolve(doc.dir, fst),
+    side: mmdagentSide(doc),
+    anyScript: anyScriptCommands(doc),
+  };
 }
 
 /** Prints one line of the conversation on stdout, with its time from the scenario's start. */
@@ -112,6 +126,8 @@ Modes (from the .mdf, as MMDAgent-EX reads it):
   Plugin_Remote_EnableServer=true     listen on Plugin_Remote_ListenPort; peers get REMOTE_EVENT_*
   Plugin_Remote_EnableClient=true     connect to Plugin_Remote_Hostname:Port (start the bots first)
   Plugin_Remote_Websocket_Host=...    connect to ws://Host:Websocket_Port/Websocket_Directory
+  Plugin_AnyScript_Command=...        start that command line as a child, in the .mdf's folder,
+                                      without a shell; its stdin/stdout carry the messages
 
 Examples:
   emulate examples/tcp-server.mdf       listen where MMDAgent-EX would and answer as it does
@@ -148,14 +164,16 @@ Examples:
       const retryCount = opts.retryCount !== undefined
         ? parseInt(opts.retryCount, 10)
         : side?.retryCount.value ?? 0;
-      if (side && !side.tcpServer && !side.tcpClient && !side.websocket) {
+      const anyScript = settings.anyScript;
+      if (side && !side.tcpServer && !side.tcpClient && !side.websocket && anyScript.length === 0) {
         log.error(
-          `${mdf} enables no Plugin_Remote mode: MMDAgent-EX would open no socket` +
+          `${mdf} enables no Plugin_Remote mode and no Plugin_AnyScript_Command: MMDAgent-EX ` +
+            "would talk to no program" +
             (side.loopGuard ? " (client mode was turned off by the loop guard)" : ""),
         );
         return fail(1);
       }
-      if (side && !side.pluginLoaded) {
+      if (side && !side.pluginLoaded && (side.tcpServer || side.tcpClient || side.websocket)) {
         log.warn(
           "Plugin_Remote is not loaded by this .mdf (enablePlugin/disablePlugin/exclude); " +
             "emulating it anyway",
@@ -180,6 +198,8 @@ Examples:
       let server: TcpServerSide | undefined;
       const clients: { kind: "tcp" | "ws"; side: ClientSide }[] = [];
       const serverPort = side?.tcpServer?.port.value;
+      const remote = side !== undefined &&
+        (side.tcpServer !== undefined || side.tcpClient !== undefined || side.websocket);
       if (!side || serverPort !== undefined) {
         const port = portOverride ?? serverPort ?? 60001;
         server = serveTcp(emu, { port, bind: opts.bind, log });
@@ -217,6 +237,30 @@ Examples:
         });
       }
 
+      // Plugin_AnyScript children, started as MMDAgent-EX starts them: in the .mdf's folder, the
+      // line split at spaces and tabs, no shell.
+      const children: AnyScriptSide[] = [];
+      for (const [i, c] of anyScript.entries()) {
+        try {
+          children.push(startAnyScript(emu, {
+            words: c.words,
+            cwd: settings.contentDir,
+            conn: 100 + i,
+            log,
+          }));
+        } catch (err) {
+          log.error(
+            `${c.origin.file}:${c.origin.line}: ${c.key}: cannot start \`${c.words[0]}\` in ` +
+              `${settings.contentDir}: ${err instanceof Error ? err.message : err} (MMDAgent-EX ` +
+              "runs it without a shell: name the program by absolute path or one on PATH)",
+          );
+          await Promise.all(children.map((ch) => ch.close()));
+          emu.close();
+          await server?.close();
+          return fail(1);
+        }
+      }
+
       let clientEnd: ClientEnd | undefined;
       let onSignal = () => {};
       const stop = new Promise<string>((r) => {
@@ -224,6 +268,11 @@ Examples:
         Deno.addSignalListener("SIGINT", onSignal);
         Deno.addSignalListener("SIGTERM", onSignal);
         emu.onDeath((how) => how === "crash" && r("crash"));
+        // With only AnyScript children, the emulation is over when they all have exited (the
+        // real binary would spin on their closed stdout: reference 7.8).
+        if (children.length > 0 && !remote) {
+          void Promise.all(children.map((c) => c.exited)).then(() => r("children exited"));
+        }
         for (const c of clients) {
           c.side.done.then((end) => {
             if (end === "closed") return;
@@ -262,6 +311,10 @@ Examples:
 
       await server?.close();
       await Promise.all(clients.map((c) => c.side.close()));
+      const codes = await Promise.all(children.map((c) => c.close()));
+      if (codes.some((code) => code !== 0)) {
+        log.warn(`an AnyScript child exited with code ${codes.find((code) => code !== 0)}`);
+      }
       emu.close();
       for (const [conn, s] of emu.snd) {
         log.info("SND audio received", {

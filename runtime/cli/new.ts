@@ -7,9 +7,18 @@ import type { Command } from "commander";
 import { isMap, isSeq, parseDocument, type YAMLMap } from "yaml";
 import { BOT_NAME } from "../manifest/schema.ts";
 import { fail } from "./program.ts";
+import { dirname, join, resolve } from "node:path";
+import { DEFAULT_MANIFEST, PROJECT_DIR } from "../paths/project.ts";
+import {
+  anyScriptCommand,
+  anyScriptTrouble,
+  denoForPeople,
+  RUNTIME_PERMISSIONS,
+} from "../paths/invocation.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
-const MAIN = ROOT + "runtime/cli/main.ts";
+const ROOT = PROJECT_DIR + "/";
+/** The bots folder `new` writes to by default: the project's, whatever the working directory. */
+export const DEFAULT_BOTS_DIR: string = dirname(DEFAULT_MANIFEST);
 
 /** What `new` created. */
 export interface Scaffold {
@@ -102,6 +111,9 @@ Deno.test("${name} answers ping by voice", async () => {
 `;
 }
 
+/** The message types the starter bot handles (its `on`, `hear` and `speak`'s wait). */
+export const STARTER_RECEIVE: readonly string[] = ["RECOG_EVENT_STOP", "SYNTH_EVENT_STOP", "KEY"];
+
 /** Adds the entry for `name` to the manifest text, keeping its comments. */
 export function addManifestEntry(text: string, name: string, file: string): string {
   const doc = parseDocument(text);
@@ -134,7 +146,8 @@ export function addManifestEntry(text: string, name: string, file: string): stri
     );
   }
   map.flow = false;
-  const entry = doc.createNode({ receive: ["RECOG_EVENT_STOP", "SYNTH_EVENT_STOP"] }) as YAMLMap;
+  // Exactly what the starter bot handles: a type missing here never reaches its handler.
+  const entry = doc.createNode({ receive: STARTER_RECEIVE }) as YAMLMap;
   const receive = entry.get("receive", true);
   if (isSeq(receive)) receive.flow = true;
   const pair = doc.createPair(name, entry);
@@ -160,9 +173,9 @@ export async function scaffoldBot(name: string, botsDir: string): Promise<Scaffo
         }`,
     );
   }
-  const root = botsDir.startsWith("/") ? botsDir : `${Deno.cwd()}/${botsDir}`;
-  const dir = `${root.replace(/\/+$/, "")}/${name}`;
-  const manifest = `${root.replace(/\/+$/, "")}/bots.yaml`;
+  const root = resolve(botsDir);
+  const dir = join(root, name);
+  const manifest = join(root, "bots.yaml");
   try {
     await Deno.lstat(dir);
     throw new ScaffoldError(
@@ -196,24 +209,34 @@ export async function scaffoldBot(name: string, botsDir: string): Promise<Scaffo
   return { dir, files, manifest };
 }
 
-/** The next steps `new` prints. */
-export function nextSteps(s: Scaffold, name: string): string {
-  const deno = Deno.execPath();
-  const perms =
-    "--allow-read --allow-write --allow-net --allow-run --allow-env --allow-sys=hostname,osRelease";
+/** The next steps `new` prints; every command works as printed, from any folder. */
+export function nextSteps(s: Scaffold, name: string, deno: string = denoForPeople()): string {
+  const perms = RUNTIME_PERMISSIONS.join(" ");
+  const config = join(PROJECT_DIR, "deno.json");
+  const bots = s.manifest === DEFAULT_MANIFEST ? "" : ` --bots ${s.manifest}`;
+  const line = anyScriptCommand({ manifest: s.manifest });
+  const trouble = anyScriptTrouble(line, [PROJECT_DIR, s.manifest]);
   return `Created ${s.files.join(" and ")}, and added "${name}" to ${s.manifest}.
 
 Next steps:
   1. Edit ${s.files[0]} (it answers "ping"; the comments show the API).
-  2. Test it:   deno test ${perms} ${s.dir}/
-  3. Try it:    deno task start --bots ${s.manifest}     (console mode: type "ping")
-  4. With MMDAgent-EX, as a Plugin_AnyScript child, add this line to your content's .mdf:
-     Plugin_AnyScript_Command=${deno} run --no-prompt ${perms} ${MAIN} start --stdio --no-watch --bots ${s.manifest}`;
+  2. Test it:   ${deno} test --no-prompt --config ${config} ${perms} ${s.dir}/
+  3. Try it:    ${deno} task --config ${config} start${bots}     (console mode: type "ping")
+  4. With MMDAgent-EX, as a Plugin_AnyScript child, add this line to your content's .mdf
+     (all paths absolute, so it works in any content folder):
+Plugin_AnyScript_Command=${line}${
+    trouble
+      ? `
+
+  Warning: ${trouble}`
+      : ""
+  }`;
 }
 
 const HELP_AFTER = `
 Examples:
   mmdbot new weather                 # bots/weather/bot.ts + bot_test.ts, entry in bots/bots.yaml
+                                     # (the project's bots/ folder, whatever the working directory)
   mmdbot new weather --dir my-bots   # in another bots folder (its bots.yaml is created if needed)
 
 Names: lower-case letters, digits, "_" and "-", starting with a letter or digit.
@@ -227,7 +250,7 @@ export function register(program: Command): void {
       "create a bot: its folder with a starter bot.ts and a test, and its manifest entry",
     )
     .argument("<name>", "the bot's name (its folder's name)")
-    .option("--dir <folder>", "the bots folder holding bots.yaml", "bots")
+    .option("--dir <folder>", "the bots folder holding bots.yaml", DEFAULT_BOTS_DIR)
     .addHelpText("after", HELP_AFTER)
     .action(async (name: string, opts: { dir: string }) => {
       try {

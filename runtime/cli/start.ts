@@ -8,12 +8,10 @@ import { fail, loggerFor } from "./program.ts";
 import { SessionError, startSession } from "../session/session.ts";
 import { runConsole } from "../console/console.ts";
 import { ManifestError } from "../manifest/load.ts";
-
-/** Default manifest, relative to the current directory. */
-export const DEFAULT_MANIFEST = "bots/bots.yaml";
+import { DEFAULT_MANIFEST, manifestPath } from "../paths/project.ts";
 
 interface StartOptions {
-  bots: string;
+  bots?: string;
   host?: string;
   bind?: string;
   stdio?: boolean;
@@ -33,10 +31,18 @@ export function register(program: Command): void {
   program.command("start")
     .argument("[mdf]", "the content's .mdf (omit for console mode)")
     .description("run the bots: against MMDAgent-EX as the .mdf says, or in console mode")
-    .option("--bots <manifest>", "bot manifest", DEFAULT_MANIFEST)
+    .option(
+      "--bots <manifest>",
+      `bot manifest (default: ${DEFAULT_MANIFEST}, whatever the working directory; ` +
+        "a relative path is resolved against the working directory)",
+    )
     .option("--host <host>", "where MMDAgent-EX runs when it is the TCP server", "127.0.0.1")
     .option("--bind <address>", "listen address when mmdbot is the server (default from .mdf)")
-    .option("--stdio", "run as a Plugin_AnyScript child: MMDAgent-EX's lines on stdin/stdout")
+    .option(
+      "--stdio",
+      "run as a Plugin_AnyScript child: MMDAgent-EX's lines on stdin/stdout (with or without " +
+        "an .mdf; never console mode)",
+    )
     .option("--console", "console mode even if the .mdf configures a transport")
     .option("--record <file.jsonl>", "write every line in and out (replay it with `replay`)")
     .option("--force", "start even when check reports errors (e.g. TCP and WebSocket together)")
@@ -63,12 +69,19 @@ breaks when a peer disconnects).`,
     )
     .action(async (mdf: string | undefined, opts: StartOptions, cmd: Command) => {
       const logger = loggerFor(cmd);
+      if (opts.stdio && opts.console) {
+        logger.error(
+          "--stdio and --console exclude each other: --stdio makes stdin/stdout MMDAgent-EX's " +
+            "messages, --console makes them the user's terminal",
+        );
+        return fail(2);
+      }
       const readPem = (p?: string) => (p ? Deno.readTextFileSync(p) : undefined);
       let session;
       try {
         session = await startSession({
           mdf,
-          manifest: opts.bots,
+          manifest: manifestPath(opts.bots),
           host: opts.host,
           bind: opts.bind,
           stdio: opts.stdio,

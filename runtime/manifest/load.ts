@@ -8,6 +8,7 @@
  * @module
  */
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
+import { isInside } from "../paths/inside.ts";
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import type { z } from "zod";
 import { CATALOG } from "../catalog/messages.gen.ts";
@@ -88,13 +89,16 @@ export async function loadManifest(path: string, options: LoadOptions = {}): Pro
   try {
     text = await Deno.readTextFile(file);
   } catch (error) {
-    const why = error instanceof Deno.errors.NotFound ? "file not found" : String(error);
+    const why = error instanceof Deno.errors.NotFound
+      ? `file not found: ${file}`
+      : `${error instanceof Error ? error.message : String(error)} (${file})`;
     throw new ManifestError([{
       file: displayPath(file, cwd),
       line: 1,
       col: 1,
       message: `cannot read the bot manifest: ${why}`,
-      fix: "create it with `mmdbot new <name>`, or pass the right path",
+      fix: "create it with `mmdbot new <name>`, or pass the right path with --bots " +
+        "(a relative --bots path is resolved against the working directory)",
     }]);
   }
   return parseManifest(text, file, options);
@@ -168,13 +172,13 @@ export function parseManifest(text: string, file: string, options: LoadOptions =
       if (!isDirectory(dir)) {
         at(
           entry.dir === undefined ? keyOffset : locate(doc.contents, ["bots", name, "dir"]),
-          `bot "${name}": folder ${displayPath(dir, cwd)} does not exist`,
+          `bot "${name}": folder ${dir} does not exist`,
           `create it (\`mmdbot new ${name}\`) or set dir: to the bot's folder`,
         );
       } else if (!isFile(module)) {
         at(
           entry.module === undefined ? keyOffset : locate(doc.contents, ["bots", name, "module"]),
-          `bot "${name}": module ${displayPath(module, cwd)} does not exist`,
+          `bot "${name}": module ${module} does not exist`,
           `create it or set module: to the file inside ${displayPath(dir, cwd)}`,
         );
       }
@@ -380,12 +384,6 @@ function resolveRun(grant: Grant, dir: string): Grant {
   return Array.isArray(grant)
     ? grant.map((p) => p.includes("/") || p.includes("\\") ? resolve(dir, p) : p)
     : grant;
-}
-
-/** Whether `path` is `dir` itself or below it. */
-function isInside(path: string, dir: string): boolean {
-  const rel = relative(dir, path);
-  return rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
 }
 
 /** `path` relative to `cwd` when it lies below it, else absolute. */

@@ -37,7 +37,11 @@ export async function analyseMdf(path: string, options: AnalyseOptions = {}): Pr
     };
   }
   const planned = planConnection(doc, options);
-  const remote = planned.plan.mode !== "none";
+  // Whether MMDAgent-EX itself opens a Plugin_Remote socket: from its keys, not from our plan
+  // (`--stdio` plans stdio for a file that has no socket at all).
+  const side = planned.mmdagent;
+  const remote = side !== undefined && side.pluginLoaded &&
+    (side.tcpServer !== undefined || side.tcpClient !== undefined || side.websocket !== undefined);
   return {
     doc,
     plan: planned.plan,

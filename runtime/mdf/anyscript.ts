@@ -9,6 +9,7 @@ import type { MdfDocument } from "./layer.ts";
 import { resolveFromContent } from "./layer.ts";
 import { type Finding, finding } from "./finding.ts";
 import { ANYSCRIPT_COMMAND_KEYS } from "./keys.ts";
+import { findOnPath } from "../paths/which.ts";
 
 /** One configured child process. */
 export interface AnyScriptCommand {
@@ -122,6 +123,19 @@ export async function lintAnyScript(
         "anyscript-tilde",
         `${c.key} uses \`~\`, which only a shell expands; MMDAgent-EX passes it literally`,
         "write the absolute path",
+      ));
+    }
+    const program = c.words[0];
+    if (program && !/[\\/]/.test(program) && findOnPath(program) === undefined) {
+      out.push(finding(
+        "warning",
+        c.origin,
+        "anyscript-program-not-on-path",
+        `${c.key} starts \`${program}\`, which is not on this shell's PATH; MMDAgent-EX runs the ` +
+          "line without a shell and finds a bare name only on its own PATH",
+        c.startsMmdbot
+          ? "use the line `mmdbot new` prints (Deno by absolute path, or `npx -y deno@2.9.6`)"
+          : "name the program by its absolute path",
       ));
     }
     for (const [i, w] of c.words.entries()) {

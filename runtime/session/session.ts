@@ -143,6 +143,8 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     }
     hasStartupFst = fstFile !== undefined;
   }
+  // `--stdio` always means stdio: without an .mdf too (MMDAgent-EX reads our stdout as messages).
+  if (options.stdio && !options.mdf) plan = { mode: "stdio" };
   if (options.console) plan = { mode: "none", reason: "--console" };
 
   // 2. Bots and their sandbox.

@@ -16,11 +16,18 @@ interface Run {
   stderr: string;
 }
 
-/** Runs the real CLI (`check …`) in `cwd` (the repository by default). */
+/**
+ * Runs the real CLI (`check …`) in `cwd` (the repository by default). In another folder it checks
+ * that folder's `bots/bots.yaml` (passed as a relative `--bots`, which resolves against the working
+ * directory), since the default is the project's own manifest whatever the working directory.
+ */
 async function check(
   args: string[],
-  opts: { cwd?: string; env?: Record<string, string> } = {},
+  opts: { cwd?: string; env?: Record<string, string>; noDefaultBots?: boolean } = {},
 ): Promise<Run> {
+  if (opts.cwd && !opts.noDefaultBots && !args.some((a) => a === "--bots" || a === "--no-bots")) {
+    args = [...args, "--bots", "bots/bots.yaml"];
+  }
   const out = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -161,16 +168,22 @@ Deno.test("check with isolation: os and MMDBOT_SANDBOX=deno fails with the bubbl
   }
 });
 
-Deno.test("check: a missing default manifest is a note, a missing --bots manifest an error, --no-bots skips", async () => {
+Deno.test("check in any folder checks the project's manifest; a missing --bots manifest is an error with its absolute path; --no-bots skips", async () => {
   const dir = await Deno.makeTempDir({ prefix: "mmdbot-check-bots-" });
   try {
-    const quiet = await check([], { cwd: dir });
-    assertEquals(quiet.code, 0, quiet.stdout + quiet.stderr);
-    assertIncludes(quiet.stdout, "bots/bots.yaml: info: no bot manifest here");
+    const anywhere = await check(["--json"], { cwd: dir, noDefaultBots: true });
+    const bots = JSON.parse(anywhere.stdout).sections.find((s: { title: string }) =>
+      s.title.startsWith("Bots")
+    );
+    assertEquals(bots.title, `Bots (${ROOT}bots/bots.yaml)`);
+    assert(bots.bots.some((b: { name: string }) => b.name === "greeter"), anywhere.stdout);
 
     const loud = await check(["--bots", "my.yaml"], { cwd: dir });
     assertEquals(loud.code, 1, loud.stdout + loud.stderr);
-    assertIncludes(loud.stdout, "my.yaml:1:1: error: cannot read the bot manifest: file not found");
+    assertIncludes(
+      loud.stdout,
+      `my.yaml:1:1: error: cannot read the bot manifest: file not found: ${dir}/my.yaml`,
+    );
 
     const skipped = await check(["--no-bots"], { cwd: dir });
     assertEquals(skipped.code, 0);

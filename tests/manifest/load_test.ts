@@ -217,8 +217,8 @@ Deno.test("a missing folder or module and a module outside the folder are errors
     const error = await assertRejects(() => loadManifest(file, { cwd: root }), ManifestError);
     const lines = error.problems.map((p) => `${p.line}:${p.col}: ${p.message}`);
     assertEquals(lines, [
-      '2:3: bot "ghost": folder bots/ghost does not exist',
-      '4:13: bot "nomod": module bots/nomod/main.ts does not exist',
+      `2:3: bot "ghost": folder ${root}/bots/ghost does not exist`,
+      `4:13: bot "nomod": module ${root}/bots/nomod/main.ts does not exist`,
       "6:13: module ../x.ts is outside the bot's folder bots/out",
     ]);
   } finally {

@@ -51,7 +51,21 @@ Deno.test("a relative path that exists only from the current folder is reported 
 
 Deno.test("mmdbot without start --stdio is a warning", async () => {
   const doc = docOf("Plugin_AnyScript_Command=mmdbot start\n");
-  deepEqual(codesOf(await lintAnyScript(doc)), ["anyscript-mmdbot-not-stdio"]);
+  deepEqual(
+    codesOf(await lintAnyScript(doc)).filter((c) => c !== "anyscript-program-not-on-path"),
+    ["anyscript-mmdbot-not-stdio"],
+  );
+});
+
+Deno.test("a bare program name not on PATH is a warning pointing at the line `new` prints", async () => {
+  const missing = await lintAnyScript(
+    docOf("Plugin_AnyScript_Command=no-such-program-4f1 run mmdbot start --stdio\n"),
+  );
+  const f = missing.find((x) => x.code === "anyscript-program-not-on-path");
+  ok(f, JSON.stringify(missing));
+  ok(f.fix?.includes("mmdbot new"), f.fix);
+  const found = await lintAnyScript(docOf("Plugin_AnyScript_Command=sh -c true\n"));
+  ok(!codesOf(found).includes("anyscript-program-not-on-path"), "sh is on PATH");
 });
 
 Deno.test("shell syntax, quotes and ~ are reported: AnyScript runs the line without a shell", async () => {
