@@ -22,8 +22,36 @@ function redirectConsole(): void {
   console.table = (data: unknown) => toStderr(Deno.inspect(data));
 }
 
+/**
+ * Wraps the bot's own timer and microtask callbacks so what they throw is reported by the bot API:
+ * Deno formats an uncaught exception itself before any `error` listener runs, and a thrown value
+ * whose every trap throws (a hostile Proxy) makes that formatting throw, which ends the process.
+ */
+function guardCallbacks(report: (error: unknown) => void): void {
+  const guard = <F>(fn: F): F => {
+    if (typeof fn !== "function") return fn;
+    return function (this: unknown, ...args: unknown[]) {
+      try {
+        return fn.apply(this, args);
+      } catch (e) {
+        report(e);
+      }
+    } as F;
+  };
+  type Schedule = (fn: unknown, ms?: number, ...args: unknown[]) => number;
+  const st = globalThis.setTimeout as unknown as Schedule;
+  const si = globalThis.setInterval as unknown as Schedule;
+  const qm = globalThis.queueMicrotask;
+  const wrappedTimeout: Schedule = (fn, ms, ...args) => st(guard(fn), ms, ...args);
+  const wrappedInterval: Schedule = (fn, ms, ...args) => si(guard(fn), ms, ...args);
+  globalThis.setTimeout = wrappedTimeout as unknown as typeof setTimeout;
+  globalThis.setInterval = wrappedInterval as unknown as typeof setInterval;
+  globalThis.queueMicrotask = (fn) => qm(guard(fn));
+}
+
 async function main(): Promise<void> {
   redirectConsole();
+  guardCallbacks((e) => post({ t: "error", where: "uncaught exception", error: reportOf(e) }));
   // A forgotten promise rejection or a throw in a bot's own setTimeout is reported, not fatal.
   globalThis.addEventListener("unhandledrejection", (e) => {
     e.preventDefault();

@@ -20,12 +20,15 @@ export const clip = (s: string, max = MAX_REPORT_CHARS): string =>
 /** Shown when a thrown value resists every way of describing it. */
 const INDESCRIBABLE = "(a thrown value that cannot be described: its every conversion threw)";
 
-/** Reads `key` of `value`; undefined when the read throws (a getter, a Proxy trap). */
+/** Marks a property whose read threw. */
+const THREW = Symbol("threw");
+
+/** Reads `key` of `value`; {@link THREW} when the read throws (a getter, a Proxy trap). */
 function read(value: object, key: string): unknown {
   try {
     return (value as Record<string, unknown>)[key];
   } catch {
-    return undefined;
+    return THREW;
   }
 }
 
@@ -65,12 +68,18 @@ function isError(value: unknown): value is Error {
 export function reportOf(error: unknown): ErrorReport {
   try {
     if (isError(error)) {
+      const name = read(error, "name");
+      const message = read(error, "message");
       const report: ErrorReport = {
-        name: clip(textOf(read(error, "name")) ?? "Error", 190),
-        message: clip(textOf(read(error, "message")) ?? INDESCRIBABLE),
+        name: clip((name === THREW ? undefined : textOf(name)) ?? "Error", 190),
+        message: clip(
+          message === THREW
+            ? "(an error whose message getter threw)"
+            : textOf(message) ?? INDESCRIBABLE,
+        ),
       };
       const stack = read(error, "stack");
-      if (stack !== undefined) {
+      if (stack !== undefined && stack !== THREW) {
         const text = textOf(stack);
         if (text !== undefined) report.stack = clip(text);
       }
