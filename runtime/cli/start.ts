@@ -9,6 +9,8 @@ import { SessionError, startSession } from "../session/session.ts";
 import { runConsole } from "../console/console.ts";
 import { ManifestError } from "../manifest/load.ts";
 import { DEFAULT_MANIFEST, manifestPath } from "../paths/project.ts";
+import { type Dashboard, DashboardError, serveDashboard } from "../dashboard/server.ts";
+import { sessionSource } from "../dashboard/session_source.ts";
 
 interface StartOptions {
   bots?: string;
@@ -24,6 +26,22 @@ interface StartOptions {
   key?: string;
   maxLineBytes?: string;
   verbose?: boolean;
+  dashboard?: boolean | string;
+}
+
+/** `--dashboard` alone picks a free port; `--dashboard 8787` that one. */
+export function dashboardPort(value: boolean | string | undefined): number | undefined {
+  if (value === undefined || value === false) return undefined;
+  if (value === true) return 0;
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new DashboardError(
+      `--dashboard ${
+        JSON.stringify(value)
+      }: expected a port number (1-65535), or no value for a free port`,
+    );
+  }
+  return port;
 }
 
 /** Adds `start`. */
@@ -52,6 +70,10 @@ export function register(program: Command): void {
     .option("--key <file>", "PEM private key for a wss plan")
     .option("--max-line-bytes <n>", "outbound line limit in bytes (default 1800, at most 2000)")
     .option("-v, --verbose", "console mode: also show every line MMDAgent-EX sends")
+    .option(
+      "--dashboard [port]",
+      "serve the live dashboard on 127.0.0.1 (a free port unless given); open the printed URL",
+    )
     .addHelpText(
       "after",
       `
@@ -62,6 +84,7 @@ Examples:
   $ mmdbot start examples/websocket.mdf       MMDAgent-EX connects to mmdbot's WebSocket server
   $ mmdbot start --stdio content.mdf          as a Plugin_AnyScript child (stdout = messages only)
   $ mmdbot start examples/tcp-client.mdf --record session.jsonl
+  $ mmdbot start examples/tcp-server.mdf --dashboard   live view in the browser (URL printed)
 
 While it runs, \`send\`, \`listen\`, \`status\`, \`reload\` and \`stop\` for the same .mdf go
 through this runtime's connection: never open a second one (on Linux, MMDAgent-EX's Plugin_Remote
@@ -74,6 +97,13 @@ breaks when a peer disconnects).`,
           "--stdio and --console exclude each other: --stdio makes stdin/stdout MMDAgent-EX's " +
             "messages, --console makes them the user's terminal",
         );
+        return fail(2);
+      }
+      let port: number | undefined;
+      try {
+        port = dashboardPort(opts.dashboard);
+      } catch (err) {
+        logger.error((err as Error).message);
         return fail(2);
       }
       const readPem = (p?: string) => (p ? Deno.readTextFileSync(p) : undefined);
@@ -103,6 +133,19 @@ breaks when a peer disconnects).`,
         logger.error(err instanceof Error ? err.message : String(err));
         return fail(1);
       }
+      let dashboard: Dashboard | undefined;
+      if (port !== undefined) {
+        try {
+          dashboard = await serveDashboard(sessionSource(session), { port, logger });
+        } catch (err) {
+          logger.error(err instanceof Error ? err.message : String(err));
+          await session.stop();
+          return fail(1);
+        }
+        logger.info(
+          `dashboard: ${dashboard.url} (open it in a browser on this machine; the token is its key)`,
+        );
+      }
       const stop = () => void session.stop();
       Deno.addSignalListener("SIGINT", stop);
       Deno.addSignalListener("SIGTERM", stop);
@@ -113,6 +156,7 @@ breaks when a peer disconnects).`,
         }
         await session.ended;
       } finally {
+        await dashboard?.close();
         Deno.removeSignalListener("SIGINT", stop);
         Deno.removeSignalListener("SIGTERM", stop);
       }

@@ -16,7 +16,7 @@ import { npmImportFix } from "../sandbox/npm_cache.ts";
 import type { IsolationLevel, LaunchPlan, LaunchSpec } from "../sandbox/types.ts";
 import type { GuardContext } from "../wire/guard.ts";
 import { type Message, parseInbound } from "../wire/parse.ts";
-import type { InboundLine, WireUnit } from "../wire/types.ts";
+import type { InboundLine, Refusal, WireUnit } from "../wire/types.ts";
 import { createLogThrottle, type LogThrottle } from "../log/throttle.ts";
 import { createEchoTracker } from "./echo.ts";
 import { type Instance, startInstance } from "./instance.ts";
@@ -111,6 +111,11 @@ export interface Host {
   /** Every bot's state. */
   status(): BotStatus[];
   /**
+   * Calls `fn` for every line refused on the outbound path (a bot's or the operator's, setup lines
+   * included), with the sender's name; returns the unsubscribe. Used by the dashboard.
+   */
+  onRefused(fn: (source: string, line: string, refusal: Refusal) => void): () => void;
+  /**
    * Round-trips a ping through every running bot: resolves when each has read all it was given
    * before (the test kit's quiescence check; see testing.ts).
    */
@@ -200,7 +205,24 @@ export function createHost(options: HostOptions): Host {
     ? options.guardContext
     : () => options.guardContext as GuardContext;
   const echo = createEchoTracker();
-  const outbound = createOutbound({ clock, log, guardContext, sink: options.sink, echo });
+  const refusedListeners = new Set<(source: string, line: string, refusal: Refusal) => void>();
+  const onRefused = (source: string, line: string, refusal: Refusal) => {
+    for (const fn of refusedListeners) {
+      try {
+        fn(source, line, refusal);
+      } catch (e) {
+        log.error(`a refusal listener threw: ${e instanceof Error ? e.message : e}`);
+      }
+    }
+  };
+  const outbound = createOutbound({
+    clock,
+    log,
+    guardContext,
+    sink: options.sink,
+    echo,
+    onRefused,
+  });
   let nextId = 1;
   let connection: string | undefined;
   let stopping = false;
@@ -254,6 +276,7 @@ export function createHost(options: HostOptions): Host {
           slot.setupRefused.delete(line);
         } else if (slot.setupRefused.get(line) !== r.refusal.code) {
           slot.setupRefused.set(line, r.refusal.code);
+          onRefused(slot.spec.name, line, r.refusal);
           const shown = line.length > 200 ? line.slice(0, 200) + "…" : line;
           log.error(`setup line refused: ${r.refusal.reason}`, {
             bot: slot.spec.name,
@@ -525,6 +548,11 @@ export function createHost(options: HostOptions): Host {
           inFlight: st?.outstanding ?? 0,
         };
       });
+    },
+
+    onRefused(fn) {
+      refusedListeners.add(fn);
+      return () => refusedListeners.delete(fn);
     },
 
     async ping() {

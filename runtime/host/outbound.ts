@@ -37,6 +37,8 @@ export interface OutboundDeps {
   guardContext: () => GuardContext;
   sink: Sink;
   echo: EchoTracker;
+  /** Hears every refused line (the dashboard marks them in its traffic view). */
+  onRefused?: (source: string, line: string, refusal: Refusal) => void;
 }
 
 /** The outbound path. */
@@ -60,6 +62,7 @@ export function createOutbound(d: OutboundDeps): Outbound {
   // 100 000 warnings (35 MB of log). Every refusal still reaches its sender.
   const refusals = createLogThrottle(d.log, d.clock);
   const refuse = (sender: Sender, line: string, refusal: Refusal): SendReply => {
+    d.onRefused?.(sender.name, line, refusal);
     // One kind per sender and code, and per dangerous command for ACL refusals (their reasons name
     // it, from a fixed set), so each command a bot tried shows up at least once.
     const kind = `${sender.name}\u0000${refusal.code}\u0000` +
@@ -95,7 +98,11 @@ export function createOutbound(d: OutboundDeps): Outbound {
       if (acl) return refuse(sender, line, acl);
       // The rate limit counts lines that passed the ACL, so refusals do not eat the budget twice.
       const limited = sender.limiter?.take();
-      if (limited) return { ok: false, refusal: limited };
+      if (limited) {
+        // Not logged per line (the limiter summarises), but still marked for the dashboard.
+        d.onRefused?.(sender.name, line, limited);
+        return { ok: false, refusal: limited };
+      }
       const guarded = guardLine(line, d.guardContext());
       if (!guarded.ok) return refuse(sender, line, guarded.refusal);
       d.echo.sent(guarded.unit.text, sender.name, d.clock.now());

@@ -14,8 +14,11 @@ export interface TrafficTap {
   emit(dir: Direction, conn: string, line: string, extra?: { bot?: string; echo?: boolean }): void;
   /** Live records until `signal` aborts. */
   subscribe(signal: AbortSignal): AsyncIterable<TrafficRecord>;
-  /** Adds a permanent listener (the recorder). */
-  onRecord(fn: (r: TrafficRecord) => void): void;
+  /**
+   * Adds a listener called synchronously for each record, in order (the recorder, the dashboard);
+   * returns its removal.
+   */
+  onRecord(fn: (r: TrafficRecord) => void): () => void;
 }
 
 /** Creates a tap whose `t` counts from `origin` on `now`. */
@@ -38,6 +41,7 @@ export function createTrafficTap(now: () => number): TrafficTap {
     },
     onRecord(fn) {
       listeners.add(fn);
+      return () => listeners.delete(fn);
     },
     async *subscribe(signal) {
       const backlog: TrafficRecord[] = [];

@@ -1,0 +1,48 @@
+/**
+ * The running session as a {@link DashboardSource}: traffic from the session's tap, refusals from
+ * the host's outbound path, bot rows from the host, and sends through the session's operator path
+ * (the same `operatorGuard` checks as `mmdbot send`). The dashboard's own refused sends are marked
+ * here, as `dashboard`, because the operator path refuses them before the host sees them.
+ */
+import type { Session } from "../session/session.ts";
+import type { DashboardSource, RefusedLine } from "./source.ts";
+
+/** The session seen by the dashboard. */
+export function sessionSource(session: Session): DashboardSource {
+  const own = new Set<(r: RefusedLine) => void>();
+  return {
+    onTraffic: (fn) => session.tap.onRecord(fn),
+    onRefused(fn) {
+      own.add(fn);
+      const off = session.host.onRefused((source, line, refusal) => fn({ source, line, refusal }));
+      return () => {
+        own.delete(fn);
+        off();
+      };
+    },
+    bots: () =>
+      session.host.status().map((b) => ({
+        name: b.name,
+        state: b.state,
+        level: b.level,
+        why: b.why,
+        pid: b.pid,
+        restarts: b.restarts,
+        lastError: b.lastError,
+        rateLimited: b.rateLimited,
+        handlerErrors: b.handlerErrors,
+      })),
+    link() {
+      const s = session.status();
+      return { plan: s.plan, mdf: s.mdf, startedAt: s.startedAt, stats: s.link };
+    },
+    async send(line, options) {
+      const r = await session.send(line, options);
+      if (r.status === "refused") {
+        for (const fn of own) fn({ source: "dashboard", line, refusal: r.refusal });
+      }
+      return r;
+    },
+    reload: (name) => session.host.reload(name),
+  };
+}
