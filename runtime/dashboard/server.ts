@@ -5,7 +5,7 @@
  * | route              | token in | what                                                        |
  * | ------------------ | -------- | ----------------------------------------------------------- |
  * | `GET /`            | query    | the page (HTML with its CSS and script inlined, no CDN)     |
- * | `GET /events`      | query    | server-sent events: a snapshot, then traffic, bots, link    |
+ * | `GET /events`      | query    | SSE: a snapshot, then traffic, bots, link, conversation     |
  * | `GET /api/state`   | header   | the same snapshot as JSON (scripts, curl)                   |
  * | `POST /api/send`   | header   | `{line, allowDangerous?}` through the operator path          |
  * | `POST /api/reload` | header   | `{name?}` reloads one bot or all                             |
@@ -55,6 +55,9 @@ export class DashboardError extends Error {
     this.name = "DashboardError";
   }
 }
+
+/** Recent turns the page draws. */
+const TURNS_SHOWN = 30;
 
 /** Largest request body the actions accept (a line is at most 2000 bytes). */
 const MAX_BODY = 64 * 1024;
@@ -153,11 +156,28 @@ export async function serveDashboard(
   const unTraffic = source.onTraffic((r) => add(trafficItem(++seq, r)));
   const unRefused = source.onRefused((r) => add(refusedItem(++seq, r)));
 
+  // The conversation view is small (the avatar, recent turns, percentiles): sent whole, at most
+  // every 100 ms however busy the conversation is.
+  const conv = source.conversation;
+  const conversation = () =>
+    conv
+      ? { avatar: conv.avatar(), turns: conv.turns().slice(-TURNS_SHOWN), metrics: conv.metrics() }
+      : null;
+  let convTimer: ReturnType<typeof setTimeout> | undefined;
+  const unConv = conv?.subscribe(() => {
+    if (hub.clients === 0) return;
+    convTimer ??= setTimeout(() => {
+      convTimer = undefined;
+      hub.broadcast("conversation", conversation());
+    }, 100);
+  }) ?? (() => {});
+
   const snapshot = () => ({
     traffic: ring.items(),
     trafficCapacity: options.trafficCapacity ?? 2000,
     bots: source.bots(),
     link: source.link(),
+    conversation: conversation(),
   });
 
   // Bot states and link counters change without an event: compare and send what changed.
@@ -257,6 +277,7 @@ export async function serveDashboard(
     clearInterval(poll);
     unRefused();
     unTraffic();
+    unConv();
     stop.abort();
     hub.close();
     if (e instanceof Deno.errors.AddrInUse) {
@@ -283,8 +304,10 @@ export async function serveDashboard(
       closing ??= (async () => {
         clearInterval(poll);
         if (flushTimer !== undefined) clearTimeout(flushTimer);
+        if (convTimer !== undefined) clearTimeout(convTimer);
         unRefused();
         unTraffic();
+        unConv();
         hub.close();
         stop.abort();
         await server.finished;

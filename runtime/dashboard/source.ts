@@ -40,6 +40,69 @@ export interface ReloadOutcome {
   error?: string;
 }
 
+/**
+ * One turn as the page draws it (the conversation room's turn record; times in host-clock ms). The
+ * dashboard reads only these fields, so it does not depend on the rest of the record.
+ */
+export interface TurnView {
+  id: number;
+  startedAt: number;
+  userEndAt?: number;
+  text?: string;
+  /** The first speech command of the answer reached the runtime (answer start). */
+  firstCommandAt?: number;
+  /** …and was written toward MMDAgent-EX. */
+  firstWireAt?: number;
+  /** The answer's first `SYNTH_EVENT_START` (first audio). */
+  firstAudioAt?: number;
+  /** The answer's last utterance ended. */
+  endAt?: number;
+  endedAt?: number;
+  endedBy?: string;
+  interrupted: boolean;
+  falseInterruption?: boolean;
+  utterances: number;
+  dropped: number;
+  claimedBy?: string;
+}
+
+/** Percentiles over recent turns (ms from the end of the user's speech). */
+export interface TurnMetricsView {
+  turns: number;
+  interruptions: number;
+  falseInterruptions?: number;
+  dropped: number;
+  toFirstCommandMs: { p50?: number; p95?: number };
+  toWireMs: { p50?: number; p95?: number };
+  toAudioMs: { p50?: number; p95?: number };
+}
+
+/** The avatar's state as mirrored from the messages (shown as it comes; JSON data). */
+export interface AvatarView {
+  connected: boolean;
+  connection?: string;
+  models: {
+    alias: string;
+    motions: string[];
+    speaking?: { owner: string; text: string; since: number };
+    queued?: number;
+  }[];
+  timers: { name: string; since: number }[];
+  variables: Record<string, string>;
+  userSpeaking: boolean;
+  turn: number;
+}
+
+/** The conversation (turns, metrics, the avatar mirror) when the runtime tracks one. */
+export interface ConversationFeed {
+  avatar(): AvatarView;
+  /** Recent turns, oldest first. */
+  turns(): TurnView[];
+  metrics(): TurnMetricsView;
+  /** Calls `fn` after every change; returns an unsubscribe. */
+  subscribe(fn: () => void): () => void;
+}
+
 /** The running runtime as the dashboard sees it. */
 export interface DashboardSource {
   /**
@@ -57,4 +120,6 @@ export interface DashboardSource {
   send(line: string, options: { allowDangerous: boolean }): Promise<ControlSendResult>;
   /** Reloads one bot (or all when `name` is undefined). */
   reload(name?: string): Promise<ReloadOutcome[]>;
+  /** Turns and the avatar mirror; absent while the runtime has no conversation tracking. */
+  conversation?: ConversationFeed;
 }

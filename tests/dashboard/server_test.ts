@@ -6,49 +6,10 @@
  */
 import { assert, assertEquals, assertIncludes, eventually } from "../assert.ts";
 import { memoryLogger } from "../../runtime/log/logger.ts";
-import { operatorGuard } from "../../runtime/control/operator_guard.ts";
-import { createTrafficTap } from "../../runtime/session/traffic.ts";
 import { type Dashboard, serveDashboard } from "../../runtime/dashboard/server.ts";
 import { SHOWN_CHARS } from "../../runtime/dashboard/items.ts";
-import type { DashboardSource, RefusedLine } from "../../runtime/dashboard/source.ts";
 import { createSseHub } from "../../runtime/dashboard/sse.ts";
-
-function fakeSource() {
-  const tap = createTrafficTap(() => performance.now());
-  const refusedFns = new Set<(r: RefusedLine) => void>();
-  const sent: string[] = [];
-  const reloads: (string | undefined)[] = [];
-  const source: DashboardSource = {
-    onTraffic: (fn) => tap.onRecord(fn),
-    onRefused(fn) {
-      refusedFns.add(fn);
-      return () => refusedFns.delete(fn);
-    },
-    bots: () => [{ name: "greeter", state: "running", level: "os", restarts: 0 }],
-    link: () => ({ plan: "test", startedAt: "2026-01-01T00:00:00.000Z", stats: { state: "up" } }),
-    send(line, { allowDangerous }) {
-      const v = operatorGuard(line, { commands: { hasStartupFst: false }, allowDangerous });
-      if (!v.ok) {
-        for (const fn of refusedFns) fn({ source: "dashboard", line, refusal: v.refusal });
-        return Promise.resolve({ status: "refused", refusal: v.refusal });
-      }
-      sent.push(v.unit.text);
-      tap.emit("out", "test", v.unit.text, { bot: "control" });
-      return Promise.resolve({ status: "written", conn: "test" });
-    },
-    reload(name) {
-      reloads.push(name);
-      return Promise.resolve([{ name: name ?? "greeter", ok: true }]);
-    },
-  };
-  return {
-    source,
-    tap,
-    sent,
-    reloads,
-    refuse: (r: RefusedLine) => refusedFns.forEach((f) => f(r)),
-  };
-}
+import { fakeSource } from "./fake_source.ts";
 
 async function withDashboard(
   fn: (d: Dashboard, s: ReturnType<typeof fakeSource>) => Promise<void>,

@@ -217,6 +217,216 @@
     }
   });
 
+  // ---- conversation: the avatar mirror and the turns ----
+  const SVG = "http://www.w3.org/2000/svg";
+  const svg = (/** @type {string} */ tag, /** @type {Record<string, string | number>} */ attrs) => {
+    const e = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v));
+    return e;
+  };
+  const ms = (/** @type {number | undefined} */ v) => v === undefined ? "–" : `${Math.round(v)} ms`;
+  const COLORS = { user: "#93b4f5", wait: "#e2e6ec", speak: "#0f8a5f", cut: "#c2410c" };
+
+  /** @param {any} a */
+  function renderAvatar(a) {
+    const dl = $("avatar");
+    dl.replaceChildren();
+    const add = (/** @type {string} */ k, /** @type {string} */ v, cls = "") => {
+      dl.append(el("dt", "", k));
+      const dd = el("dd", cls, v);
+      dd.dataset.key = k;
+      dl.append(dd);
+    };
+    add("connection", a.connected ? (a.connection ?? "connected") : "not connected");
+    add("user", a.userSpeaking ? "speaking" : "silent");
+    add("turn", a.turn ? `#${a.turn}` : "none yet");
+    for (const m of a.models ?? []) {
+      const parts = [];
+      if (m.speaking) parts.push(`speaking “${m.speaking.text}” (${m.speaking.owner})`);
+      else parts.push("quiet");
+      if (m.queued) parts.push(`${m.queued} queued`);
+      if (m.motions?.length) parts.push(`motions: ${m.motions.join(", ")}`);
+      add(m.alias, parts.join(" · "), m.speaking ? "speaking" : "");
+    }
+    if (a.timers?.length) add("timers", a.timers.map((/** @type {any} */ t) => t.name).join(", "));
+    const vars = Object.entries(a.variables ?? {});
+    if (vars.length) {
+      add(
+        "variables",
+        vars.slice(0, 12).map(([k, v]) => `${k}=${v}`).join(" ") +
+          (vars.length > 12 ? ` … (${vars.length})` : ""),
+      );
+    }
+  }
+
+  /** Times of a turn relative to the end of the user's speech (ms). @param {any} t */
+  function phases(t) {
+    const zero = t.userEndAt ?? t.startedAt;
+    const rel = (/** @type {number | undefined} */ v) => v === undefined ? undefined : v - zero;
+    return {
+      start: rel(t.startedAt) ?? 0,
+      answer: rel(t.firstCommandAt),
+      wire: rel(t.firstWireAt),
+      audio: rel(t.firstAudioAt),
+      end: rel(t.endAt ?? (t.interrupted ? t.endedAt : undefined)),
+    };
+  }
+
+  /** @param {any[]} turns @param {any} metrics */
+  function renderTurns(turns, metrics) {
+    const m = metrics ?? {};
+    $("turns-summary").textContent = `${m.turns ?? turns.length} turns · ` +
+      `first audio p50 ${ms(m.toAudioMs?.p50)} / p95 ${ms(m.toAudioMs?.p95)} · ` +
+      `answer start p50 ${ms(m.toFirstCommandMs?.p50)} · ` +
+      `interruptions ${m.interruptions ?? 0}`;
+    renderChart(turns, m);
+    // One shared scale, so bars compare: from the earliest user start to the latest end.
+    const ps = turns.map(phases);
+    const lo = Math.max(-5000, Math.min(-200, ...ps.map((p) => p.start)));
+    const hi = Math.min(20000, Math.max(1000, ...ps.map((p) => p.end ?? p.audio ?? p.wire ?? 0)));
+    const x = (/** @type {number} */ v) =>
+      ((Math.max(lo, Math.min(hi, v)) - lo) / (hi - lo)) * 1000;
+    const list = $("turns");
+    list.replaceChildren();
+    for (const [i, t] of [...turns.entries()].reverse()) {
+      const p = ps[i];
+      const li = el("li", "turn");
+      li.dataset.turn = String(t.id);
+      if (t.interrupted) li.dataset.interrupted = "true";
+      const said = el("span", "said", `#${t.id} “${t.text ?? "…"}”`);
+      said.title = [
+        `user speech ends → answer start ${ms(p.answer)}`,
+        `→ written ${ms(p.wire)}`,
+        `→ first audio ${ms(p.audio)}`,
+        `→ end ${ms(p.end)}`,
+        t.claimedBy ? `answered by ${t.claimedBy}` : "",
+        t.interrupted ? "interrupted" : "",
+      ].filter(Boolean).join("\n");
+      li.append(said);
+      const bar = svg("svg", { viewBox: "0 0 1000 14", preserveAspectRatio: "none" });
+      bar.append(
+        svg("rect", {
+          x: x(p.start),
+          y: 3,
+          width: x(0) - x(p.start),
+          height: 8,
+          fill: COLORS.user,
+        }),
+      );
+      const speakFrom = p.audio ?? p.wire;
+      if (speakFrom !== undefined) {
+        bar.append(
+          svg("rect", { x: x(0), y: 3, width: x(speakFrom) - x(0), height: 8, fill: COLORS.wait }),
+        );
+        if (p.end !== undefined) {
+          bar.append(svg("rect", {
+            x: x(speakFrom),
+            y: 3,
+            width: Math.max(2, x(p.end) - x(speakFrom)),
+            height: 8,
+            fill: t.interrupted ? COLORS.cut : COLORS.speak,
+          }));
+        }
+      }
+      for (const [v, c] of [[p.answer, "#4b5568"], [p.audio, COLORS.speak]]) {
+        if (v !== undefined) {
+          bar.append(
+            svg("rect", {
+              x: x(/** @type {number} */ (v)) - 2,
+              y: 0,
+              width: 4,
+              height: 14,
+              fill: /** @type {string} */ (c),
+            }),
+          );
+        }
+      }
+      bar.append(
+        svg("line", { x1: x(0), x2: x(0), y1: 0, y2: 14, stroke: "#1d2330", "stroke-width": 2 }),
+      );
+      li.append(bar);
+      list.append(li);
+    }
+  }
+
+  /** Time to first audio per recent turn, with the p50 and p95 lines. @param {any[]} turns @param {any} m */
+  function renderChart(turns, m) {
+    const box = $("turns-chart");
+    box.replaceChildren();
+    const vals = turns.map((t) => {
+      const p = phases(t);
+      return { id: t.id, v: p.audio ?? p.wire, audio: p.audio !== undefined, cut: t.interrupted };
+    });
+    const top = Math.max(500, m.toAudioMs?.p95 ?? 0, ...vals.map((d) => d.v ?? 0)) * 1.15;
+    const W = 600, H = 90, L = 44;
+    const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img" });
+    chart.append(
+      Object.assign(svg("title", {}), {
+        textContent: "time from the end of the user's speech to first audio, per turn",
+      }),
+    );
+    const y = (/** @type {number} */ v) => H - 14 - (v / top) * (H - 24);
+    const n = Math.max(vals.length, 10);
+    const bw = (W - L) / n;
+    vals.forEach((d, i) => {
+      if (d.v === undefined) return;
+      chart.append(svg("rect", {
+        x: L + i * bw + 2,
+        y: y(d.v),
+        width: Math.max(2, bw - 4),
+        height: H - 14 - y(d.v),
+        fill: d.cut ? COLORS.cut : d.audio ? COLORS.speak : "#9aa5b5",
+      }));
+    });
+    for (
+      const [label, v, dash] of [["p50", m.toAudioMs?.p50, "4 3"], ["p95", m.toAudioMs?.p95, "1 3"]]
+    ) {
+      if (v === undefined) continue;
+      chart.append(
+        svg("line", {
+          x1: L,
+          x2: W,
+          y1: y(v),
+          y2: y(v),
+          stroke: "#1d2330",
+          "stroke-dasharray": dash,
+        }),
+      );
+      const tx = svg("text", { x: 2, y: y(v) + 4, "font-size": 10, fill: "#1d2330" });
+      tx.textContent = `${label} ${Math.round(v)}`;
+      chart.append(tx);
+    }
+    chart.append(svg("line", { x1: L, x2: W, y1: H - 14, y2: H - 14, stroke: "#c8ced8" }));
+    const axis = svg("text", { x: L, y: H - 2, "font-size": 10, fill: "#687386" });
+    axis.textContent = `ms to first audio, last ${vals.length} turns`;
+    chart.append(axis);
+    box.append(chart);
+    const legend = el("div", "legend");
+    for (
+      const [c, t] of [
+        [COLORS.user, "user speech"],
+        [COLORS.wait, "waiting"],
+        ["#4b5568", "answer start"],
+        [COLORS.speak, "speaking / first audio"],
+        [COLORS.cut, "interrupted"],
+      ]
+    ) {
+      const i = el("i");
+      i.style.background = c;
+      legend.append(i, document.createTextNode(t));
+    }
+    box.append(legend);
+  }
+
+  /** @param {any} c */
+  function renderConversation(c) {
+    $("avatar-panel").hidden = !c;
+    $("turns-panel").hidden = !c;
+    if (!c) return;
+    renderAvatar(c.avatar);
+    renderTurns(c.turns, c.metrics);
+  }
+
   // ---- stream ----
   const streamState = $("stream-state");
   const events = new EventSource(`/events?token=${encodeURIComponent(token)}`);
@@ -236,18 +446,17 @@
     addTraffic(s.traffic);
     renderBots(s.bots);
     renderLink(s.link);
+    renderConversation(s.conversation);
     document.body.dataset.ready = "true";
   });
-  events.addEventListener(
-    "traffic",
-    (ev) => addTraffic(JSON.parse(/** @type {MessageEvent} */ (ev).data)),
-  );
-  events.addEventListener(
-    "bots",
-    (ev) => renderBots(JSON.parse(/** @type {MessageEvent} */ (ev).data)),
-  );
-  events.addEventListener(
-    "link",
-    (ev) => renderLink(JSON.parse(/** @type {MessageEvent} */ (ev).data)),
-  );
+  /** @type {Record<string, (data: any) => void>} */
+  const handlers = {
+    traffic: addTraffic,
+    bots: renderBots,
+    link: renderLink,
+    conversation: renderConversation,
+  };
+  for (const [name, fn] of Object.entries(handlers)) {
+    events.addEventListener(name, (ev) => fn(JSON.parse(/** @type {MessageEvent} */ (ev).data)));
+  }
 })();
