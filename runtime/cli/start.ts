@@ -29,8 +29,28 @@ interface StartOptions {
   dashboard?: boolean | string;
 }
 
-/** `--dashboard` alone picks a free port; `--dashboard 8787` that one. */
-export function dashboardPort(value: boolean | string | undefined): number | undefined {
+/**
+ * The dashboard's port from `--dashboard [port]` / `--no-dashboard`, else from the environment's
+ * default `MMDBOT_DASHBOARD` (`1`/`on` for a free port, a number for that port, `0`/`off` for none):
+ * undefined means no dashboard, 0 a free port.
+ */
+export function dashboardPort(
+  value: boolean | string | undefined,
+  env: string | undefined = Deno.env.get("MMDBOT_DASHBOARD"),
+): number | undefined {
+  if (value === undefined && env !== undefined && env !== "") {
+    const v = env.trim().toLowerCase();
+    if (v === "0" || v === "off" || v === "false" || v === "no") return undefined;
+    if (v === "1" || v === "on" || v === "true" || v === "yes") return 0;
+    if (!/^\d+$/.test(v) || Number(v) > 65535) {
+      throw new DashboardError(
+        `MMDBOT_DASHBOARD=${
+          JSON.stringify(env)
+        }: expected 1 (a free port), a port number, or 0 (off)`,
+      );
+    }
+    return Number(v);
+  }
   if (value === undefined || value === false) return undefined;
   if (value === true) return 0;
   const port = Number(value);
@@ -72,8 +92,10 @@ export function register(program: Command): void {
     .option("-v, --verbose", "console mode: also show every line MMDAgent-EX sends")
     .option(
       "--dashboard [port]",
-      "serve the live dashboard on 127.0.0.1 (a free port unless given); open the printed URL",
+      "serve the live dashboard on 127.0.0.1 (a free port unless given); open the printed URL. " +
+        "Default from MMDBOT_DASHBOARD (1, a port, or 0)",
     )
+    .option("--no-dashboard", "no dashboard, whatever MMDBOT_DASHBOARD says")
     .addHelpText(
       "after",
       `

@@ -3,7 +3,8 @@
  * open (on stderr: stdout stays the conversation), serves the page behind the token for as long as
  * the session runs, and closes it with the session.
  */
-import { assert, assertEquals, assertIncludes } from "../assert.ts";
+import { assert, assertEquals, assertIncludes, assertThrows } from "../assert.ts";
+import { dashboardPort } from "../../runtime/cli/start.ts";
 
 const MAIN = new URL("../../runtime/cli/main.ts", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
@@ -73,4 +74,17 @@ Deno.test("start --dashboard with a value that is not a port says so and exits 2
   const out = await child.output();
   assertEquals(out.code, 2);
   assertIncludes(new TextDecoder().decode(out.stderr), "expected a port number");
+});
+
+Deno.test("the dashboard port comes from the flag, else from MMDBOT_DASHBOARD; --no-dashboard wins", () => {
+  assertEquals(dashboardPort(undefined, undefined), undefined);
+  assertEquals(dashboardPort(true, undefined), 0);
+  assertEquals(dashboardPort("8787", undefined), 8787);
+  assertEquals(dashboardPort(undefined, "1"), 0);
+  assertEquals(dashboardPort(undefined, "8787"), 8787);
+  assertEquals(dashboardPort(undefined, "off"), undefined);
+  assertEquals(dashboardPort(false, "1"), undefined);
+  assertEquals(dashboardPort("9000", "8787"), 9000);
+  assertThrows(() => dashboardPort(undefined, "yes please"), /MMDBOT_DASHBOARD/);
+  assertThrows(() => dashboardPort("70000", undefined), /port number/);
 });
