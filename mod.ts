@@ -37,6 +37,7 @@ export {
   type Message,
   type MessageContext,
   type MessageType,
+  type Middleware,
   type MotionOptions,
   type Send,
   type SendResult,

@@ -192,6 +192,17 @@ export type Handler<T extends string, S> = (
   ctx: MessageContext<T, S>,
 ) => void | PromiseLike<unknown>;
 
+/**
+ * A middleware: runs for every message the bot receives, in registration order with the handlers,
+ * and decides whether the handlers registered after it run: `await next()` runs them (and resolves
+ * once they have finished), not calling `next` claims the message. Use it for what many handlers
+ * share (a check, a value put on `ctx`, timing around them).
+ */
+export type Middleware<S> = (
+  ctx: MessageContext<string, S>,
+  next: () => Promise<void>,
+) => void | PromiseLike<unknown>;
+
 /** A lifecycle hook. */
 export type Hook<S> = (ctx: BotContext<S>) => void | Promise<void>;
 
@@ -210,7 +221,8 @@ export interface BotOptions<S> {
 export type Route<S> =
   | { kind: "type"; types: ReadonlySet<string>; fn: Handler<string, S> }
   | { kind: "hear"; re: RegExp; fn: Handler<string, S> }
-  | { kind: "any"; fn: Handler<string, S> };
+  | { kind: "any"; fn: Handler<string, S> }
+  | { kind: "use"; fn: Middleware<S> };
 
 /** Definitions behind bots; kept outside the class so the public type shows none of it. */
 const definitions = new WeakMap<object, BotDefinition<unknown>>();
@@ -265,6 +277,25 @@ export class Bot<S = Record<string, unknown>> {
    */
   hear(pattern: RegExp, handler: Handler<string, S>): this {
     this.#def.routes.push({ kind: "hear", re: pattern, fn: handler });
+    return this;
+  }
+
+  /**
+   * Adds a middleware (see {@link Middleware}): the handlers registered after it run only when it
+   * calls `next`.
+   *
+   * @example
+   * ```ts
+   * import { createBot } from "../../mod.ts";
+   * const bot = createBot();
+   * bot.use(async (ctx, next) => {
+   *   if (ctx.isEcho) return; // claimed: no later handler sees echoes
+   *   await next();
+   * });
+   * ```
+   */
+  use(middleware: Middleware<S>): this {
+    this.#def.routes.push({ kind: "use", fn: middleware });
     return this;
   }
 

@@ -86,7 +86,13 @@ async function main(): Promise<void> {
   }
   const types = new Set<string>();
   for (const r of def.routes) if (r.kind === "type") { for (const t of r.types) types.add(t); }
-  const engine = createEngine(init.name, def, { post, batch }, init.clock);
+  const engine = createEngine({
+    name: init.name,
+    def,
+    io: { post, batch },
+    clock: init.clock,
+    timerBudget: init.timers,
+  });
   // Without onError hooks the bot has no use for refusals of sends it did not look at.
   post({ t: "ready", types: [...types], errorHooks: def.hooks.error.length > 0 });
   // Whatever came with init (nothing, normally: the host waits for ready) is handled next.

@@ -48,6 +48,8 @@ export type HostToBot =
     module: string;
     /** `real`: `ctx.now()` reads the wall clock; `virtual`: the host time of the last event. */
     clock: "real" | "virtual";
+    /** The bot's timer budget (`budgets.timers`); the bot refuses timers past it. */
+    timers?: number;
   }
   | {
     t: "message";
@@ -73,6 +75,11 @@ export type HostToBot =
    */
   | { t: "setup-refused"; id: number; now: number; line: string; refusal: Refusal }
   | { t: "stop"; now: number }
+  /**
+   * Timer budget (with bounds, #13): the host refused to arm a timer (its backstop; the bot counts
+   * first). The bot settles what waits on it: `sleep`/`waitFor` reject, `after`/`every` → onError.
+   */
+  | { t: "timer-refused"; timer: number; refusal: Refusal }
   /** `status`: `written`, `queued`, `dropped`, or `unknown` when asked too late (see the host). */
   | { t: "sent"; req: number; ok: true; status: string }
   | { t: "sent"; req: number; ok: false; refusal: Refusal };

@@ -18,13 +18,11 @@ import type { Refusal } from "../wire/types.ts";
 import { createWatchdog } from "./budget.ts";
 import { formatBotError } from "./load_error.ts";
 import { createOutputLog } from "./output_log.ts";
+import { Inbox } from "./inbox.ts";
 import { type BotProcess, spawnBot } from "./process.ts";
 import { type SendReply, SendResults } from "./send_results.ts";
 
-/** Messages written to a bot and not yet acknowledged, at most. */
-export const INBOX_WINDOW = 32;
-/** Messages waiting in the host beyond the window; the oldest is dropped (and counted) past it. */
-export const INBOX_CAPACITY = 256;
+export { INBOX_CAPACITY, INBOX_WINDOW } from "./inbox.ts";
 /** Timers one bot may have pending at once. */
 export const MAX_TIMERS = 10_000;
 /** How long a bot process may take to load before it counts as failed to load. */
@@ -49,6 +47,11 @@ export interface InstanceDeps {
   onExit(reason: string): void;
   /** A handler error, already formatted with file:line. */
   onError(text: string): void;
+  /**
+   * A message of a feature (speech, store, audio…) the instance does not handle itself; answer
+   * with {@link Instance.post}. Validated by `botToHostSchema` like every other message.
+   */
+  onFeature?(msg: BotToHost): void;
 }
 
 /** Outcome of loading. */
@@ -63,6 +66,8 @@ export interface Instance {
   deliver(json: string, id: number): void;
   /** Runs a lifecycle hook in the bot (`start`, `connected`, `disconnected`). */
   lifecycle(kind: "start" | "connected" | "disconnected", connection?: string): void;
+  /** Writes a feature's host → bot message (batched with the rest; dropped once the bot is gone). */
+  post(msg: HostToBot): void;
   /** Tells the bot one of its setup lines was refused (its `onError` hooks run). */
   setupRefused(line: string, refusal: Refusal): void;
   /** Asks the bot to run its stop hooks, then ends the process (bounded by the handler budget). */
@@ -96,9 +101,6 @@ export function startInstance(d: InstanceDeps): Instance {
   const watchdog = createWatchdog(spec.budgets.handlerMs);
   const output = createOutputLog(d.log, clock);
   const timers = new Map<number, TimerId>();
-  const queue: { json: string; id: number }[] = [];
-  let inFlight = 0;
-  let dropped = 0;
   let errors = 0;
   let oversizedIpc = 0;
   let state: "loading" | "ready" | "stopping" | "gone" = "loading";
@@ -110,6 +112,21 @@ export function startInstance(d: InstanceDeps): Instance {
   const recentOutput: string[] = [];
 
   const write = (msg: HostToBot) => proc.write(JSON.stringify(msg));
+
+  // Which send results go back to the bot (constant memory; see send_results.ts).
+  const results = new SendResults();
+  // Pings asked for by `ping()`, resolved by their ack (or the process's end).
+  const pings = new Map<number, () => void>();
+
+  // The inbox writes what the window allows; a message written counts for the watchdog.
+  const inbox = new Inbox((json, id) => {
+    watchdog.sent(id);
+    proc.write(json);
+  }, (dropped) => {
+    if (dropped === 1 || dropped % 100 === 0) {
+      d.log.warn(`inbox full: ${dropped} messages dropped so far (bot too slow)`);
+    }
+  });
 
   const onMessage = (msg: BotToHost) => {
     switch (msg.t) {
@@ -128,10 +145,7 @@ export function startInstance(d: InstanceDeps): Instance {
         pings.get(msg.id)?.();
         pings.delete(msg.id);
         // Only inbox messages count against the window; lifecycle ids simply vanish here.
-        if (inboxIds.delete(msg.id)) {
-          inFlight--;
-          pump();
-        }
+        inbox.acked(msg.id);
         return;
       case "send": {
         const req = msg.req;
@@ -170,23 +184,8 @@ export function startInstance(d: InstanceDeps): Instance {
       case "stopped":
         resolveStopped?.();
         return;
-    }
-  };
-
-  // Which send results go back to the bot (constant memory; see send_results.ts).
-  const results = new SendResults();
-  // Inbox ids in flight, to tell their acks from lifecycle acks.
-  const inboxIds = new Set<number>();
-  // Pings asked for by `ping()`, resolved by their ack (or the process's end).
-  const pings = new Map<number, () => void>();
-
-  const pump = () => {
-    while (inFlight < INBOX_WINDOW && queue.length > 0) {
-      const next = queue.shift()!;
-      inFlight++;
-      inboxIds.add(next.id);
-      watchdog.sent(next.id);
-      proc.write(next.json);
+      default:
+        d.onFeature?.(msg);
     }
   };
 
@@ -301,15 +300,7 @@ export function startInstance(d: InstanceDeps): Instance {
     exited,
     deliver(json, id) {
       if (state === "gone" || state === "stopping") return;
-      if (queue.length >= INBOX_CAPACITY) {
-        queue.shift();
-        dropped++;
-        if (dropped === 1 || dropped % 100 === 0) {
-          d.log.warn(`inbox full: ${dropped} messages dropped so far (bot too slow)`);
-        }
-      }
-      queue.push({ json, id });
-      pump();
+      inbox.deliver(json, id);
     },
     lifecycle(kind, connection) {
       if (state === "gone" || state === "stopping") return;
@@ -318,6 +309,9 @@ export function startInstance(d: InstanceDeps): Instance {
       const now = clock.now();
       if (kind === "connected") write({ t: kind, id, now, connection: connection ?? "" });
       else write({ t: kind, id, now });
+    },
+    post(msg) {
+      if (state !== "gone") write(msg);
     },
     setupRefused(line, refusal) {
       if (state !== "ready") return;
@@ -346,9 +340,9 @@ export function startInstance(d: InstanceDeps): Instance {
       kill(reason);
     },
     stats: () => ({
-      dropped,
+      dropped: inbox.dropped,
       errors,
-      outstanding: watchdog.outstanding + queue.length,
+      outstanding: watchdog.outstanding + inbox.waiting,
       timers: timers.size,
       suppressedOutput: output.suppressed,
       oversizedIpc,

@@ -6,13 +6,16 @@ import { RefusedError } from "../../runtime/wire/types.ts";
 
 /** Runs a bot definition in-process: what it posts, and a way to feed it host messages. */
 // deno-lint-ignore no-explicit-any
-function run(bot: Bot<any>) {
+function run(bot: Bot<any>, timerBudget?: number) {
   const posted: BotToHost[] = [];
   let batch = 0;
-  const engine = createEngine("t", definitionOf(bot)!, {
-    post: (m) => posted.push(m),
-    batch: () => batch,
-  }, "virtual");
+  const engine = createEngine({
+    name: "t",
+    def: definitionOf(bot)!,
+    io: { post: (m) => posted.push(m), batch: () => batch },
+    clock: "virtual",
+    timerBudget,
+  });
   let id = 1;
   const message = (line: string): HostToBot => {
     const [type, ...fields] = line.split("|");
@@ -167,4 +170,61 @@ Deno.test("engine: whatever a handler throws is reported and the bot keeps handl
   assertEquals(r.of("error").length, hostile.length * 2);
   for (const e of r.of("error")) assert(typeof e.error.message === "string", JSON.stringify(e));
   assertEquals(r.of("send").map((m) => m.line), ["PONG"]);
+});
+
+Deno.test("engine: a feature adds to every context, to each message's context, and handles its own host messages", async () => {
+  const bot = createBot();
+  const seen: string[] = [];
+  bot.on("HI", (ctx) => {
+    const c = ctx as unknown as { greet(): string; turn: number };
+    seen.push(`${c.greet()} ${c.turn}`);
+  });
+  const posted: BotToHost[] = [];
+  const engine = createEngine({
+    name: "t",
+    def: definitionOf(bot)!,
+    io: { post: (m) => posted.push(m), batch: () => 0 },
+    clock: "virtual",
+    features: [(io) => ({
+      context: { greet: () => `hello from ${io.name}` },
+      onMessage: (ctx, msg) => Object.assign(ctx, { turn: msg.fields.length }),
+      receive: { "custom-answer": () => void seen.push("answer") },
+    })],
+  });
+  engine.handle({
+    t: "message",
+    id: 1,
+    now: 0,
+    line: "HI|a|b",
+    type: "HI",
+    fields: ["a", "b"],
+    args: {},
+    echo: null,
+    connection: "c",
+  });
+  engine.handle({ t: "custom-answer" } as unknown as HostToBot);
+  await Promise.resolve();
+  assertEquals(seen, ["hello from t 2", "answer"]);
+});
+
+Deno.test("engine: a timer the host refuses settles its sleep and reaches onError for after", async () => {
+  const bot = createBot();
+  const heard: string[] = [];
+  bot.on("GO", async (ctx) => {
+    ctx.after(10, () => {});
+    try {
+      await ctx.sleep(10);
+    } catch (e) {
+      heard.push(`sleep ${(e as RefusedError).refusal.code}`);
+    }
+  });
+  bot.onError((e) => void heard.push(`onError ${(e as RefusedError).refusal.code}`));
+  const r = run(bot);
+  await r.deliver("GO");
+  const refusal = { code: "too-many-timers", reason: "host budget" };
+  for (const set of r.of("timer-set")) {
+    r.engine.handle({ t: "timer-refused", timer: set.timer, refusal });
+  }
+  await r.deliver();
+  assertEquals(heard.sort(), ["onError too-many-timers", "sleep too-many-timers"]);
 });
