@@ -118,15 +118,15 @@ export function createEngine(o: EngineOptions): Engine {
   let connected = false;
   let localLogged = 0;
   let localUnlogged = 0;
-  // Assigned once its parts exist; error hooks (which need it) run only after that.
-  let base: BotContext<unknown> | undefined;
+  // The base context, set once its parts exist; error hooks (which need it) run only after that.
+  const self: { base?: BotContext<unknown> } = {};
 
   const now = () => o.clock === "real" ? Date.now() : hostNow;
 
   const runErrorHooks = (error: unknown) => {
     for (const h of def.hooks.error) {
       try {
-        const r = h(error, base!);
+        const r = h(error, self.base!);
         if (r instanceof Promise) {
           r.catch((e) => post({ t: "error", where: "onError", error: reportOf(e) }));
         }
@@ -235,7 +235,7 @@ export function createEngine(o: EngineOptions): Engine {
   }
 
   let state: unknown = def.options.state ? def.options.state() : {};
-  base = createBaseContext({
+  const ctxBase = createBaseContext({
     name,
     get state() {
       return state;
@@ -257,7 +257,7 @@ export function createEngine(o: EngineOptions): Engine {
       return connected;
     },
   }, features);
-  const ctxBase = base;
+  self.base = ctxBase;
 
   const dispatch = (m: HostMessage) => {
     const message = messageOf(m);
