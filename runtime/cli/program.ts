@@ -2,7 +2,7 @@
  * The shared shape of CLI commands: each command lives in its own file under `cli/` and exports a
  * `register` function that adds itself to the commander program. `main.ts` only lists them.
  */
-import { Command, Option } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from "../log/logger.ts";
 
 /** Adds one command to the program. */
@@ -40,4 +40,41 @@ export function loggerFor(cmd: Command): Logger & { setLevel(l: LogLevel): void 
 /** Sets the process exit code without exiting, so pending output and cleanups finish. */
 export function fail(code = 1): void {
   Deno.exitCode = code;
+}
+
+/**
+ * Commander argument parsers: a bad value is refused by commander with the flag's name and the
+ * program's usage, before the action runs.
+ */
+
+/** A number of seconds, 0 allowed (`--echo-timeout 0`). */
+export function seconds(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isFinite(n) || n < 0) {
+      throw new InvalidArgumentError(`${flag} takes a number of seconds, e.g. 5 or 0.5`);
+    }
+    return n;
+  };
+}
+
+/** A number of seconds above 0. */
+export function positiveSeconds(flag: string): (value: string) => number {
+  const parse = seconds(flag);
+  return (value) => {
+    const n = parse(value);
+    if (n === 0) throw new InvalidArgumentError(`${flag} must be more than 0 seconds`);
+    return n;
+  };
+}
+
+/** A whole number within `[min, max]`, e.g. a port or a count. */
+export function integer(flag: string, min: number, max: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\s*-?\d+\s*$/.test(value) || n < min || n > max) {
+      throw new InvalidArgumentError(`${flag} takes a whole number from ${min} to ${max}`);
+    }
+    return n;
+  };
 }

@@ -9,6 +9,7 @@
 import type { Command } from "commander";
 import { findRuntime } from "../control/client.ts";
 import {
+  type DeliverResult,
   type DirectLink,
   disconnectWarning,
   openDirect,
@@ -18,14 +19,15 @@ import { onInterrupt } from "../control/interrupt.ts";
 import { textLines, writeAll } from "../control/lines.ts";
 import type { ControlSendResult } from "../session/control_target.ts";
 import type { Refusal } from "../wire/types.ts";
-import { fail, loggerFor } from "./program.ts";
+import { fail, loggerFor, positiveSeconds, seconds } from "./program.ts";
 
 interface SendOptions {
   allowDangerous: boolean;
   direct: boolean;
   keep: boolean;
   quiet: boolean;
-  timeout: string;
+  timeout: number;
+  echoTimeout: number;
   host: string;
   bind?: string;
   systemMdf?: string;
@@ -40,8 +42,15 @@ ends MMDAgent-EX's service on Linux (its Plugin_Remote thread deadlocks, or the 
 killed): send says so before it closes. --keep keeps that connection open and reads further lines
 from stdin until EOF or Ctrl-C.
 
-Results: "written", or "queued" (MMDAgent-EX is disconnected) on stdout, one per line; refused
-lines on stderr with the reason and the fix. Exit code 1 when any line was refused or dropped.
+Results on stdout, one per line:
+  delivered  MMDAgent-EX echoed the line (it echoes every line it issues): it took it
+  written    the line is on the connection; MMDAgent-EX's echo was not awaited
+             (through a runtime that has not seen it yet, or with --echo-timeout 0)
+  queued     MMDAgent-EX is disconnected; the runtime sends it on reconnect
+Refused lines, and lines that were written but never echoed within --echo-timeout (default 5 s),
+go to stderr with the reason and the fix; exit code 1 when there was any. On its own connection,
+send closes only after every echo came (or the timeout passed): closing earlier loses the line,
+because MMDAgent-EX's main loop takes it from the socket after the disconnect broke Plugin_Remote.
 
 Examples:
   mmdbot send examples/tcp-server.mdf "MOTION_ADD|mei|wave|wave.vmd"
@@ -62,7 +71,18 @@ export function register(program: Command): void {
     .option("--direct", "open this command's own connection even when a runtime runs", false)
     .option("--keep", "after the arguments, read lines from stdin until EOF or Ctrl-C", false)
     .option("-q, --quiet", "print nothing for lines that were written or queued", false)
-    .option("--timeout <seconds>", "own connection: how long to wait for MMDAgent-EX", "10")
+    .option(
+      "--timeout <seconds>",
+      "own connection: how long to wait for MMDAgent-EX",
+      positiveSeconds("--timeout"),
+      10,
+    )
+    .option(
+      "--echo-timeout <seconds>",
+      "own connection: how long to wait for each line's echo (0: do not wait, print written)",
+      seconds("--echo-timeout"),
+      5,
+    )
     .option("--host <host>", "own connection: where MMDAgent-EX's TCP server runs", "127.0.0.1")
     .option("--bind <address>", "own connection: address to listen on when mmdbot is the server")
     .option("--system-mdf <file>", "MMDAgent-EX's system .mdf, layered under the content's")
@@ -74,12 +94,7 @@ export function register(program: Command): void {
         fail(1);
         return;
       }
-      const timeoutMs = Number(opts.timeout) * 1000;
-      if (!(timeoutMs > 0)) {
-        console.error(`mmdbot send: --timeout must be a positive number of seconds`);
-        fail(1);
-        return;
-      }
+      const timeoutMs = opts.timeout * 1000;
       const interrupt = onInterrupt();
       const out = createReporter(opts.quiet);
       try {
@@ -131,13 +146,24 @@ async function sendDirect(
       systemMdf: opts.systemMdf,
     });
     await direct.connected(timeoutMs);
+    const echoMs = opts.echoTimeout * 1000;
+    // Lines go out as they come; their echoes are awaited side by side, reported in order.
+    let reported: Promise<void> = Promise.resolve();
     for await (const line of lineSource(messages, opts.keep, interrupted)) {
       if (line instanceof Error) {
         out.inputError(line);
         continue;
       }
-      out.result(line, await direct.send(line, opts.allowDangerous));
+      if (echoMs === 0) {
+        out.result(line, await direct.send(line, opts.allowDangerous));
+        continue;
+      }
+      const delivery = direct.deliver(line, opts.allowDangerous, echoMs);
+      // Writes stay in order: this line leaves before the next is taken.
+      await delivery.sent;
+      reported = reported.then(async () => out.result(line, await delivery.outcome));
     }
+    await reported;
   } finally {
     if (direct) {
       if (direct.everConnected) console.error(disconnectWarning(mdf));
@@ -177,7 +203,7 @@ async function* lineSource(
 }
 
 interface Reporter {
-  result(line: string, r: ControlSendResult | { status: "written"; connection: string }): void;
+  result(line: string, r: ControlSendResult | DeliverResult): void;
   inputError(err: Error): void;
   readonly failed: boolean;
   /** Resolves when every result line is on stdout. */
@@ -200,8 +226,15 @@ function createReporter(quiet: boolean): Reporter {
     flush: () => writing,
     result(line, r) {
       switch (r.status) {
+        case "delivered":
+          stdout(`delivered  ${line}`);
+          return;
         case "written":
           stdout(`written  ${line}`);
+          return;
+        case "not-delivered":
+          failed = true;
+          console.error(`mmdbot send: not delivered: ${line}\n  ${r.reason}`);
           return;
         case "queued":
           stdout(`queued   ${line}  (MMDAgent-EX is not connected; ${r.depth} waiting)`);

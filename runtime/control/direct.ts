@@ -17,6 +17,7 @@ import type { SendOutcome } from "../transport/types.ts";
 import type { GuardContext } from "../wire/guard.ts";
 import type { Refusal } from "../wire/types.ts";
 import { operatorGuard } from "./operator_guard.ts";
+import { TIMED_OUT, within } from "../clock/deadline.ts";
 
 /** Why `send`/`listen` open their own connection (logged before they do). */
 export function ownConnectionReason(mdfPath: string, direct: boolean): string {
@@ -56,6 +57,25 @@ export interface DirectOptions {
 /** Result of one {@link DirectLink.send}. */
 export type DirectSendResult = SendOutcome | { status: "refused"; refusal: Refusal };
 
+/** Result of one {@link DirectLink.deliver}. */
+export type DeliverResult =
+  | DirectSendResult
+  | { status: "delivered"; connection: string; echoMs: number }
+  | { status: "not-delivered"; connection: string; reason: string };
+
+/** One line on its way: written first, then echoed (or not). */
+export interface Delivery {
+  /** The write's outcome (or the refusal). */
+  readonly sent: Promise<DirectSendResult>;
+  /** The final outcome: `delivered` once the echo came. */
+  readonly outcome: Promise<DeliverResult>;
+}
+
+/** The text MMDAgent-EX echoes for a line: `TYPE` alone when the arguments are empty. */
+export function echoText(line: string): string {
+  return line.endsWith("|") && line.indexOf("|") === line.length - 1 ? line.slice(0, -1) : line;
+}
+
 /** The CLI's own connection. */
 export interface DirectLink {
   /** The plan read from the `.mdf`. */
@@ -68,6 +88,14 @@ export interface DirectLink {
   readonly everConnected: boolean;
   /** Guard + operator ACL, then the link. */
   send(line: string, allowDangerous: boolean): Promise<DirectSendResult>;
+  /**
+   * Guard + operator ACL, the link, then MMDAgent-EX's echo of the line: MMDAgent-EX echoes every
+   * line it issues to every peer, so the echo proves it took the line from the socket (closing
+   * before that loses it: reference 7.5). A written line whose echo does not come within
+   * `echoTimeoutMs` is `not-delivered`. `sent` settles once the line is written (or refused), so
+   * a caller can write the next line while this one's echo is awaited.
+   */
+  deliver(line: string, allowDangerous: boolean, echoTimeoutMs: number): Delivery;
   /** Calls `fn` with every inbound line and every line sent, as traffic records. */
   onRecord(fn: (r: TrafficRecord) => void): void;
   /** Flushes and closes (the caller prints the warning first). */
@@ -120,11 +148,21 @@ export async function openDirect(
   };
   let current: string | undefined;
   let everConnected = false;
+  // Lines written and not yet echoed, by echo text, oldest first (one line may be sent twice).
+  const awaiting = new Map<string, (() => void)[]>();
+  const echoed = (text: string) => {
+    const list = awaiting.get(text);
+    const first = list?.shift();
+    if (list && list.length === 0) awaiting.delete(text);
+    first?.();
+  };
   const waiters: ((conn: string) => void)[] = [];
   const pump = (async () => {
     for await (const ev of link.events()) {
-      if (ev.kind === "line") record("in", ev.connection, ev.line.text);
-      else if (ev.kind === "dropped") {
+      if (ev.kind === "line") {
+        record("in", ev.connection, ev.line.text);
+        echoed(ev.line.text);
+      } else if (ev.kind === "dropped") {
         logger.warn("MMDAgent-EX sent a line over the inbound limit; dropped", {
           bytes: ev.dropped.byteLength,
           head: ev.dropped.head,
@@ -171,6 +209,54 @@ export async function openDirect(
       const outcome = await link.send(checked.unit);
       if (outcome.status === "written") record("out", outcome.connection, line, "cli");
       return outcome;
+    },
+    deliver(line, allowDangerous, echoTimeoutMs) {
+      const checked = operatorGuard(line, { ...guard, allowDangerous });
+      if (!checked.ok) {
+        const refused = Promise.resolve({ status: "refused" as const, refusal: checked.refusal });
+        return { sent: refused, outcome: refused };
+      }
+      // Registered before the write: the echo can come back before the write's promise settles.
+      const text = echoText(checked.unit.text);
+      let heard!: () => void;
+      const echo = new Promise<void>((r) => heard = r);
+      const list = awaiting.get(text) ?? [];
+      list.push(heard);
+      awaiting.set(text, list);
+      const forget = () => {
+        const l = awaiting.get(text);
+        const i = l?.indexOf(heard) ?? -1;
+        if (l && i >= 0) l.splice(i, 1);
+        if (l && l.length === 0) awaiting.delete(text);
+      };
+      const sent: Promise<DirectSendResult> = link.send(checked.unit).then((outcome) => {
+        if (outcome.status === "written") record("out", outcome.connection, line, "cli");
+        else forget();
+        return outcome;
+      }, (err) => {
+        forget();
+        throw err;
+      });
+      const outcome = sent.then(async (s): Promise<DeliverResult> => {
+        if (s.status !== "written") return s;
+        const since = performance.now();
+        if (await within(echo, echoTimeoutMs) === TIMED_OUT) {
+          forget();
+          return {
+            status: "not-delivered",
+            connection: s.connection,
+            reason: `written, but MMDAgent-EX did not echo it within ${echoTimeoutMs / 1000} s, ` +
+              "so it did not issue it (it echoes every line it takes from a peer); is this the " +
+              "MMDAgent-EX of this .mdf, and is it still serving? (--echo-timeout waits longer)",
+          };
+        }
+        return {
+          status: "delivered",
+          connection: s.connection,
+          echoMs: Math.round(performance.now() - since),
+        };
+      });
+      return { sent, outcome };
     },
     onRecord(fn) {
       listeners.push(fn);

@@ -220,7 +220,8 @@ Deno.test("without a runtime, send opens its own connection, writes the line, an
   const peer = startPeer();
   const files = await mdfFor(peer);
   try {
-    const r = await run(files.dir, ["send", files.mdf, "MESSAGE|direct"]);
+    // This peer never echoes: --echo-timeout 0 (send_delivery_test.ts covers the echo wait).
+    const r = await run(files.dir, ["send", "--echo-timeout", "0", files.mdf, "MESSAGE|direct"]);
     assertEquals(r.code, 0, r.stderr);
     assertEquals(r.stdout, "written  MESSAGE|direct\n");
     assertIncludes(r.stderr, "no runtime is running for");
@@ -245,7 +246,7 @@ Deno.test("send --direct bypasses a running runtime; send --keep writes stdin's 
   withRuntime(async ({ mdf, dir, peer }) => {
     const r = await run(
       dir,
-      ["send", "--direct", "--keep", mdf, "MESSAGE|first"],
+      ["send", "--direct", "--keep", "--echo-timeout", "0", mdf, "MESSAGE|first"],
       "MESSAGE|k1\nMESSAGE|k2\n",
     );
     assertEquals(r.code, 0, r.stderr);
