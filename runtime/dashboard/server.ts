@@ -15,6 +15,8 @@
  */
 import { z } from "zod";
 import type { Logger } from "../log/logger.ts";
+import { createLogThrottle } from "../log/throttle.ts";
+import { realClock } from "../clock/clock.ts";
 import { type AccessPolicy, checkAccess, newToken, type TokenPlace } from "./access.ts";
 import { refusedItem, type TrafficItem, trafficItem } from "./items.ts";
 import { loadPage } from "./page.ts";
@@ -199,11 +201,15 @@ export async function serveDashboard(
     }
   }, options.pollMs ?? 500);
 
+  // A local process knocking without the token is logged, but a few times a second at most.
+  const denials = createLogThrottle(log, realClock);
   let policy: AccessPolicy = { token, port: 0 };
   const guarded = (req: Request, place: TokenPlace): Response | null => {
     const denial = checkAccess(req, policy, place);
     if (!denial) return null;
-    log.warn(`refused a request: ${denial.reason}`, { path: new URL(req.url).pathname });
+    denials.log(`denied:${denial.status}`, "warn", `refused a request: ${denial.reason}`, {
+      path: new URL(req.url).pathname,
+    });
     return text(denial.status, `${denial.status} ${denial.reason}`);
   };
 
@@ -275,6 +281,7 @@ export async function serveDashboard(
     }, handler);
   } catch (e) {
     clearInterval(poll);
+    denials.close();
     unRefused();
     unTraffic();
     unConv();
@@ -305,6 +312,7 @@ export async function serveDashboard(
         clearInterval(poll);
         if (flushTimer !== undefined) clearTimeout(flushTimer);
         if (convTimer !== undefined) clearTimeout(convTimer);
+        denials.close();
         unRefused();
         unTraffic();
         unConv();

@@ -4,13 +4,27 @@
  * (the same `operatorGuard` checks as `mmdbot send`). The dashboard's own refused sends are marked
  * here, as `dashboard`, because the operator path refuses them before the host sees them.
  */
+import type { Conversation } from "../conversation/conversation.ts";
 import type { Session } from "../session/session.ts";
-import type { DashboardSource, RefusedLine } from "./source.ts";
+import type { ConversationFeed, DashboardSource, RefusedLine } from "./source.ts";
+
+/** The host's conversation (turns, avatar mirror, metrics) as the page reads it. */
+export function conversationFeed(c: Conversation): ConversationFeed {
+  return {
+    avatar: () => c.avatar(),
+    turns: () => c.turns(),
+    metrics: () => c.metrics(),
+    subscribe: (fn) => c.subscribe(() => fn()),
+  };
+}
 
 /** The session seen by the dashboard. */
 export function sessionSource(session: Session): DashboardSource {
   const own = new Set<(r: RefusedLine) => void>();
+  // The host owns the conversation once it tracks one (conversation room); until then none.
+  const conversation = (session.host as { conversation?: Conversation }).conversation;
   return {
+    conversation: conversation ? conversationFeed(conversation) : undefined,
     onTraffic: (fn) => session.tap.onRecord(fn),
     onRefused(fn) {
       own.add(fn);

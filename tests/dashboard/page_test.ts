@@ -9,6 +9,8 @@ import { serveDashboard } from "../../runtime/dashboard/server.ts";
 import type { TurnView } from "../../runtime/dashboard/source.ts";
 import { browserTest } from "./browser.ts";
 import { type FakeConversation, fakeSource } from "./fake_source.ts";
+import { conversationFeed } from "../../runtime/dashboard/session_source.ts";
+import { createSim } from "../conversation/sim.ts";
 
 const WAIT = { timeout: 30_000 };
 
@@ -113,6 +115,62 @@ await browserTest(
       assertEquals(await page.locator("#avatar-panel").isHidden(), true);
     } finally {
       await d.close();
+    }
+  },
+);
+
+await browserTest(
+  "turns of the real conversation room (user speech, answer, first audio, barge-in) are drawn with their p50",
+  async ({ context }) => {
+    // The conversation room itself on a virtual clock, with the speech side of tests/conversation.
+    const sim = createSim();
+    const s = fakeSource();
+    s.source.conversation = conversationFeed(sim.conv);
+    const d = await serveDashboard(s.source, { logger: memoryLogger() });
+    try {
+      const page = await context.newPage();
+      await page.goto(d.url);
+      await page.locator("body[data-ready=true]").waitFor(WAIT);
+
+      sim.inject("RECOG_EVENT_START");
+      await sim.clock.advance(700);
+      sim.inject("RECOG_EVENT_STOP|hello");
+      await sim.clock.advance(30);
+      sim.conv.speak({ owner: "greeter", model: "mei", voice: "v", text: "Hello there!", turn: 1 });
+      await sim.clock.advance(300);
+      // Speaking now: the avatar mirror says so.
+      await page.locator('#avatar dd[data-key="mei"]', { hasText: "Hello there!" }).waitFor(WAIT);
+      await sim.clock.advance(2000);
+      // The user speaks over a long answer: turn 2 cuts it.
+      sim.inject("RECOG_EVENT_START");
+      await sim.clock.advance(500);
+      sim.inject("RECOG_EVENT_STOP|what time is it");
+      sim.conv.speak({
+        owner: "greeter",
+        model: "mei",
+        voice: "v",
+        text: "A long answer " + "la ".repeat(40),
+        turn: 2,
+      });
+      await sim.clock.advance(400);
+      sim.inject("RECOG_EVENT_START");
+      await sim.clock.advance(2000);
+
+      const t1 = page.locator('#turns li[data-turn="1"]');
+      await t1.waitFor(WAIT);
+      assertIncludes(await t1.textContent() ?? "", "hello");
+      await page.locator('#turns li[data-turn="2"][data-interrupted="true"]').waitFor(WAIT);
+      const turns = sim.conv.turns();
+      const toAudio = turns[0].firstAudioAt! - turns[0].userEndAt!;
+      const m = sim.conv.metrics();
+      assertEquals(m.toAudioMs.p50 !== undefined, true, JSON.stringify(m));
+      await page.locator("#turns-summary", {
+        hasText: `first audio p50 ${Math.round(m.toAudioMs.p50!)} ms`,
+      }).waitFor(WAIT);
+      assertEquals(toAudio > 0, true, `first audio after the user's speech: ${toAudio}`);
+    } finally {
+      await d.close();
+      sim.conv.close();
     }
   },
 );

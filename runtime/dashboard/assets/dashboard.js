@@ -347,6 +347,24 @@
       li.append(bar);
       list.append(li);
     }
+    if (turns.length) {
+      // The scale: 0 is the end of the user's speech; a label at every whole second.
+      const axis = el("li", "turn axis");
+      axis.append(el("span", "said muted", "seconds after the user stopped"));
+      const labels = el("div", "ticks muted");
+      for (let sec = Math.ceil(lo / 1000); sec <= Math.floor(hi / 1000); sec++) {
+        const at = x(sec * 1000) / 10;
+        const tick = el(
+          "span",
+          at > 96 ? "end" : at < 4 ? "start" : "",
+          sec > 0 ? `+${sec}` : `${sec}`,
+        );
+        tick.style.left = `${at}%`;
+        labels.append(tick);
+      }
+      axis.append(labels);
+      list.append(axis);
+    }
   }
 
   /** Time to first audio per recent turn, with the p50 and p95 lines. @param {any[]} turns @param {any} m */
@@ -357,49 +375,62 @@
       const p = phases(t);
       return { id: t.id, v: p.audio ?? p.wire, audio: p.audio !== undefined, cut: t.interrupted };
     });
-    const top = Math.max(500, m.toAudioMs?.p95 ?? 0, ...vals.map((d) => d.v ?? 0)) * 1.15;
-    const W = 600, H = 90, L = 44;
-    const chart = svg("svg", { viewBox: `0 0 ${W} ${H}`, role: "img" });
-    chart.append(
-      Object.assign(svg("title", {}), {
-        textContent: "time from the end of the user's speech to first audio, per turn",
-      }),
-    );
-    const y = (/** @type {number} */ v) => H - 14 - (v / top) * (H - 24);
-    const n = Math.max(vals.length, 10);
-    const bw = (W - L) / n;
+    // A round top value a little above the largest bar, so the scale reads at a glance.
+    const peak = Math.max(50, m.toAudioMs?.p95 ?? 0, ...vals.map((d) => d.v ?? 0)) * 1.1;
+    const step = 10 ** Math.floor(Math.log10(peak));
+    const top = Math.ceil(peak / step) * step;
+    const W = 600, H = 100, L = 48, R = 80, B = 16;
+    const chart = svg("svg", { width: W, height: H, viewBox: `0 0 ${W} ${H}`, role: "img" });
+    const title = svg("title", {});
+    title.textContent = "time from the end of the user's speech to first audio, per turn";
+    chart.append(title);
+    const y = (/** @type {number} */ v) => H - B - (v / top) * (H - B - 6);
+    const text = (/** @type {string} */ t, /** @type {Record<string, string | number>} */ at) => {
+      const e = svg("text", { "font-size": 10, fill: "#687386", ...at });
+      e.textContent = t;
+      chart.append(e);
+    };
+    text(`${top} ms`, { x: L - 4, y: y(top) + 4, "text-anchor": "end" });
+    text("0", { x: L - 4, y: y(0) + 4, "text-anchor": "end" });
+    chart.append(svg("line", { x1: L, x2: L, y1: y(top), y2: y(0), stroke: "#c8ced8" }));
+    const n = Math.max(vals.length, 12);
+    const bw = (W - L - R) / n;
     vals.forEach((d, i) => {
       if (d.v === undefined) return;
-      chart.append(svg("rect", {
+      const bar = svg("rect", {
         x: L + i * bw + 2,
         y: y(d.v),
         width: Math.max(2, bw - 4),
-        height: H - 14 - y(d.v),
+        height: Math.max(1, y(0) - y(d.v)),
         fill: d.cut ? COLORS.cut : d.audio ? COLORS.speak : "#9aa5b5",
-      }));
+      });
+      const tip = svg("title", {});
+      tip.textContent = `turn #${d.id}: ${Math.round(d.v)} ms${
+        d.audio ? "" : " (written; no audio yet)"
+      }`;
+      bar.append(tip);
+      chart.append(bar);
     });
+    let lastY = Infinity;
     for (
       const [label, v, dash] of [["p50", m.toAudioMs?.p50, "4 3"], ["p95", m.toAudioMs?.p95, "1 3"]]
     ) {
       if (v === undefined) continue;
-      chart.append(
-        svg("line", {
-          x1: L,
-          x2: W,
-          y1: y(v),
-          y2: y(v),
-          stroke: "#1d2330",
-          "stroke-dasharray": dash,
-        }),
-      );
-      const tx = svg("text", { x: 2, y: y(v) + 4, "font-size": 10, fill: "#1d2330" });
-      tx.textContent = `${label} ${Math.round(v)}`;
-      chart.append(tx);
+      chart.append(svg("line", {
+        x1: L,
+        x2: W - R + 4,
+        y1: y(v),
+        y2: y(v),
+        stroke: "#1d2330",
+        "stroke-dasharray": dash,
+      }));
+      // Keep the two labels apart when the percentiles are close.
+      const ly = Math.min(y(v) + 4, lastY - 11);
+      lastY = ly;
+      text(`${label} ${Math.round(v)} ms`, { x: W - R + 8, y: ly, fill: "#1d2330" });
     }
-    chart.append(svg("line", { x1: L, x2: W, y1: H - 14, y2: H - 14, stroke: "#c8ced8" }));
-    const axis = svg("text", { x: L, y: H - 2, "font-size": 10, fill: "#687386" });
-    axis.textContent = `ms to first audio, last ${vals.length} turns`;
-    chart.append(axis);
+    chart.append(svg("line", { x1: L, x2: W - R + 4, y1: y(0), y2: y(0), stroke: "#c8ced8" }));
+    text(`time to first audio, last ${vals.length} turns`, { x: L, y: H - 3 });
     box.append(chart);
     const legend = el("div", "legend");
     for (
