@@ -9,7 +9,7 @@ import { serveEcho } from "./echo_server.ts";
 import type { Placement } from "./fullpath.ts";
 
 /** The raw echo server: bench/echo_server.ts as its own process, or served in the bench itself. */
-async function startEchoServer(
+export async function startEchoServer(
   placement: Placement,
 ): Promise<{ port: number; close: () => Promise<void> }> {
   if (placement === "in-bench") {
@@ -59,6 +59,46 @@ export async function measureTcpEcho(
   conn.close();
   await server.close();
   return { ...latencySummary(samples.slice(Math.floor(rounds / 10))), throughput: tput };
+}
+
+/** A child process echoing its stdin to its stdout: `roundTrip(i)` times one line (ms). */
+export function startPipeChild(): {
+  roundTrip(i: number): Promise<number>;
+  close(): Promise<void>;
+} {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      "const b=new Uint8Array(65536);for(;;){const n=await Deno.stdin.read(b);if(n===null)break;" +
+      "let o=0;while(o<n)o+=await Deno.stdout.write(b.subarray(o,n));}",
+    ],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  const reader = child.stdout.getReader();
+  const enc = new TextEncoder();
+  return {
+    async roundTrip(i) {
+      const line = enc.encode(`{"n":${i}}\n`);
+      const t0 = performance.now();
+      await writer.write(line);
+      let got = 0;
+      while (got < line.length) {
+        const r = await reader.read();
+        if (r.done) throw new Error("child exited");
+        got += r.value.length;
+      }
+      return performance.now() - t0;
+    },
+    async close() {
+      await writer.close();
+      reader.releaseLock();
+      await child.stdout.cancel();
+      await child.status;
+    },
+  };
 }
 
 /** Round trip through a child process's stdin/stdout (one IPC hop each way). */

@@ -13,6 +13,8 @@
 import { measurePipeRoundTrip, measureTcpEcho } from "./baseline.ts";
 import { bareDenoPss, measureFanOut, measureFullPath } from "./fullpath.ts";
 import { detectSandbox } from "../runtime/sandbox/detect.ts";
+import { measureHotLatency } from "./hot_latency.ts";
+import type { SoakResult } from "./soak.ts";
 
 const fmt = (n: number, d = 3) => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
 
@@ -33,6 +35,28 @@ const floorP = { p50: echoP.p50 + pipe.p50, p99: echoP.p99 + pipe.p99 };
 const fullP = await measureFullPath(2000, 10_000, "process");
 const fanP10 = await measureFanOut(10, 200, "process");
 const fanP50 = await measureFanOut(50, 200, "process");
+
+// The floor and the full path measured the same way: rotating blocks of round trips, all hot.
+const hot = await measureHotLatency(30, 100, "process");
+
+// A million lines per handler form through one bot, in its own process so gc() can be exposed.
+const soakLines = Number(Deno.env.get("MMDBOT_BENCH_SOAK_LINES") ?? 1_000_000);
+const soakOut = await new Deno.Command(Deno.execPath(), {
+  args: [
+    "run",
+    "--no-prompt",
+    "-A",
+    "--v8-flags=--expose-gc",
+    new URL("./soak.ts", import.meta.url).pathname,
+    String(soakLines),
+    "--json",
+  ],
+  stdout: "piped",
+  stderr: "inherit",
+}).output();
+const soak: SoakResult = JSON.parse(
+  new TextDecoder().decode(soakOut.stdout).trim().split("\n").at(-1)!,
+);
 
 type Row = [string, string, string, string];
 const rows: Row[] = [
@@ -92,6 +116,54 @@ const rows: Row[] = [
     "50: p99 ≤ 10 ms",
   ],
   ["cold start to ready, 10 bots (ms)", fmt(fanP10.readyMs, 0), "spawn → all answer", "≤ 2000 ms"],
+  ["", "", "", ""],
+  [
+    `hot blocks: ${hot.blocks} rotations of ${hot.perBlock} round trips per path (as deployed)`,
+    "",
+    "",
+    "",
+  ],
+  [
+    "two-hop floor (echo + pipe) p50 / p99 (ms)",
+    `${fmt(hot.floor.p50)} / ${fmt(hot.floor.p99)}`,
+    `echo ${fmt(hot.echo.p50)}, pipe ${fmt(hot.pipe.p50)}`,
+    "floor",
+  ],
+  [
+    "full path TCP → bot → TCP p50 / p99 (ms)",
+    `${fmt(hot.full.p50)} / ${fmt(hot.full.p99)}`,
+    `${fmt(hot.full.p50 / hot.floor.p50, 2)}× floor`,
+    "p50 ≤ 1.25× floor, p99 ≤ 1 ms",
+  ],
+  ["", "", "", ""],
+  [`soak: ${soakLines} lines per handler form through one bot (host in-process)`, "", "", ""],
+  ...soak.phases.map((p): Row => [
+    `${p.form}: lines/s, CPU µs/line host / bot`,
+    `${fmt(p.linesPerSecond, 0)}; ${fmt(p.hostCpuUsPerLine, 1)} / ${fmt(p.botCpuUsPerLine, 1)}`,
+    `lost ${p.lost}`,
+    "",
+  ]),
+  [
+    "host heap after GC / RSS, before → after (MiB)",
+    `${fmt(soak.hostHeapMb.before, 1)} → ${fmt(soak.hostHeapMb.after, 1)} / ` +
+    `${fmt(soak.hostRssMb.before, 0)} → ${fmt(soak.hostRssMb.after, 0)}`,
+    "",
+    "heap flat",
+  ],
+  [
+    "bot RSS before → peak → after (MiB)",
+    `${fmt(soak.botRssMb.before, 1)} → ${fmt(soak.botRssMb.peak, 1)} → ${
+      fmt(soak.botRssMb.after, 1)
+    }`,
+    `heap budget ${soak.botHeapBudgetMb} MiB`,
+    "bounded by the budget, 0 restarts",
+  ],
+  [
+    "restarts / dropped / warnings",
+    `${soak.restarts} / ${soak.droppedMessages} / ${soak.warnings.length}`,
+    "",
+    "0 / 0 / 0",
+  ],
 ];
 const w = [0, 1, 2, 3].map((i) => Math.max(...rows.filter((r) => r[1]).map((r) => r[i].length), 6));
 for (const r of rows) console.log(r[1] ? r.map((c, i) => c.padEnd(w[i])).join("  ") : r[0]);
@@ -106,6 +178,8 @@ const results = {
   fan,
   bare,
   asDeployed: { echo: echoP, floor: floorP, full: fullP, fan: { 10: fanP10, 50: fanP50 } },
+  hot,
+  soak,
 };
 Deno.mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 Deno.writeTextFileSync(
