@@ -19,7 +19,7 @@ import { createWatchdog } from "./budget.ts";
 import { formatBotError } from "./load_error.ts";
 import { createOutputLog } from "./output_log.ts";
 import { Inbox } from "./inbox.ts";
-import { type BotProcess, spawnBot } from "./process.ts";
+import { type BotProcess, type ProcessHandlers, spawnBot } from "./process.ts";
 import { type SendReply, SendResults } from "./send_results.ts";
 
 export { INBOX_CAPACITY, INBOX_WINDOW } from "./inbox.ts";
@@ -52,6 +52,8 @@ export interface InstanceDeps {
    * with {@link Instance.post}. Validated by `botToHostSchema` like every other message.
    */
   onFeature?(msg: BotToHost): void;
+  /** Starts the process (default: {@link spawnBot}); in-process tests pass a fake. */
+  spawn?(plan: LaunchPlan, handlers: ProcessHandlers): BotProcess;
 }
 
 /** Outcome of loading. */
@@ -239,7 +241,7 @@ export function startInstance(d: InstanceDeps): Instance {
     }
   };
 
-  const proc: BotProcess = spawnBot(d.plan, {
+  const proc: BotProcess = (d.spawn ?? spawnBot)(d.plan, {
     onMessage,
     onOutput: (line) => {
       if (line.length > IPC_MAX_TEXT && line.startsWith('{"t":')) return oversized(line);

@@ -1,0 +1,103 @@
+/**
+ * The per-bot instance in-process: a fake process stands in for the bot (no spawn), so these run
+ * in milliseconds and drive the instance's IPC handling directly.
+ */
+import { assertEquals } from "../assert.ts";
+import { startInstance } from "../../runtime/host/instance.ts";
+import type { BotProcess, ProcessHandlers } from "../../runtime/host/process.ts";
+import type { BotToHost, HostToBot } from "../../runtime/bot/protocol.ts";
+import type { SendReply } from "../../runtime/host/send_results.ts";
+import { memoryLogger } from "../../runtime/log/logger.ts";
+import { VirtualClock } from "../../runtime/clock/virtual.ts";
+import { botSpec } from "./helpers.ts";
+
+function fake(
+  send: (line: string) => Promise<SendReply> = () =>
+    Promise.resolve({ ok: true, status: "written" }),
+) {
+  const written: HostToBot[] = [];
+  const features: BotToHost[] = [];
+  let handlers!: ProcessHandlers;
+  let exit!: (s: Deno.CommandStatus) => void;
+  const proc: BotProcess = {
+    pid: 4242,
+    write: (line) => void written.push(JSON.parse(line)),
+    closeInput: () => {},
+    kill: () => exit({ success: false, code: 137, signal: "SIGKILL" }),
+    exited: new Promise((r) => (exit = r)),
+  };
+  let id = 1;
+  const instance = startInstance({
+    spec: botSpec("fake", "/nowhere"),
+    plan: { cmd: "none", args: [], env: {}, level: "deno", why: "test" } as never,
+    clock: new VirtualClock(),
+    clockMode: "virtual",
+    log: memoryLogger(),
+    nextId: () => id++,
+    send,
+    setup: () => {},
+    onExit: () => {},
+    onError: () => {},
+    onFeature: (m) => void features.push(m),
+    spawn: (_plan, h) => {
+      handlers = h;
+      return proc;
+    },
+  });
+  const bot = (m: BotToHost) => handlers.onMessage(m);
+  return { instance, written, features, bot, of: (t: string) => written.filter((m) => m.t === t) };
+}
+
+const turn = async () => {
+  for (let i = 0; i < 5; i++) await Promise.resolve();
+};
+
+Deno.test("instance: writes init, then at most the inbox window; each ack lets the next message through", async () => {
+  const f = fake();
+  f.bot({ t: "ready", types: [] });
+  assertEquals(f.written[0].t, "init");
+  for (let id = 1000; id < 1040; id++) f.instance.deliver(`{"t":"message","id":${id}}`, id);
+  assertEquals(f.of("message").length, 32);
+  f.bot({ t: "ack", id: 1000 });
+  assertEquals(f.of("message").length, 33);
+  assertEquals(f.instance.stats().outstanding, 32 + 7);
+  f.instance.kill("test");
+  await f.instance.exited;
+});
+
+Deno.test("instance: a send nobody waits for gets no answer; a wanted one and a late want do; a refusal only to a bot with onError hooks", async () => {
+  const replies: SendReply[] = [
+    { ok: true, status: "written" },
+    { ok: true, status: "written" },
+    { ok: false, refusal: { code: "acl-denied", reason: "no" } },
+    { ok: false, refusal: { code: "acl-denied", reason: "no" } },
+  ];
+  const f = fake(() => Promise.resolve(replies.shift()!));
+  f.bot({ t: "ready", types: [], errorHooks: false });
+  f.bot({ t: "send", req: 1, line: "A" });
+  f.bot({ t: "send", req: 2, line: "B", want: true });
+  f.bot({ t: "send", req: 3, line: "EXECUTE|x" });
+  await turn();
+  assertEquals(f.of("sent"), [{ t: "sent", req: 2, ok: true, status: "written" }]);
+  f.bot({ t: "want", req: 1 });
+  f.bot({ t: "want", req: 3 });
+  assertEquals(f.of("sent").slice(1), [
+    { t: "sent", req: 1, ok: true, status: "written" },
+    { t: "sent", req: 3, ok: false, refusal: { code: "acl-denied", reason: "no" } },
+  ]);
+  f.instance.kill("test");
+  await f.instance.exited;
+});
+
+Deno.test("instance: messages it does not know go to onFeature; post writes a feature's answer", async () => {
+  const f = fake();
+  f.bot({ t: "ready", types: [] });
+  const custom = { t: "speak", req: 7 } as unknown as BotToHost;
+  f.bot(custom);
+  assertEquals(f.features, [custom]);
+  f.instance.post({ t: "spoken", req: 7 } as unknown as HostToBot);
+  await turn();
+  assertEquals(f.of("spoken").length, 1);
+  f.instance.kill("test");
+  await f.instance.exited;
+});
