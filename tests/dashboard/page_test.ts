@@ -103,18 +103,39 @@ await browserTest(
 );
 
 await browserTest(
-  "without a conversation feed the turn and avatar panels stay hidden",
+  "without a conversation the turn panels stay hidden; save writes the rows as JSON lines; a gone runtime shows",
   async ({ context }) => {
     const s = fakeSource();
     const d = await serveDashboard(s.source, { logger: memoryLogger() });
+    let closed = false;
     try {
       const page = await context.newPage();
       await page.goto(d.url);
       await page.locator("body[data-ready=true]").waitFor(WAIT);
       assertEquals(await page.locator("#turns-panel").isHidden(), true);
       assertEquals(await page.locator("#avatar-panel").isHidden(), true);
-    } finally {
+
+      s.tap.emit("in", "test", "RECOG_EVENT_STOP|hello");
+      s.tap.emit("out", "test", "SYNTH_START|mei|v|Hi", { bot: "greeter" });
+      await page.locator("#traffic tr", { hasText: "SYNTH_START|mei|v|Hi" }).waitFor(WAIT);
+      const [download] = await Promise.all([
+        page.waitForEvent("download", WAIT),
+        page.click("#traffic-save"),
+      ]);
+      const saved = await Deno.readTextFile(await download.path());
+      const rows = saved.trim().split("\n").map((l) => JSON.parse(l));
+      assertEquals(rows.map((r) => [r.dir, r.bot, r.line]), [
+        ["in", undefined, "RECOG_EVENT_STOP|hello"],
+        ["out", "greeter", "SYNTH_START|mei|v|Hi"],
+      ]);
+      await page.click("#traffic-clear");
+      assertEquals(await page.locator("#traffic tbody tr").count(), 0);
+
       await d.close();
+      closed = true;
+      await page.locator("#stream-state", { hasText: "reconnecting" }).waitFor(WAIT);
+    } finally {
+      if (!closed) await d.close();
     }
   },
 );

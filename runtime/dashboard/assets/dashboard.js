@@ -37,6 +37,8 @@
   /** @type {any[]} */
   let held = [];
   let lastSeq = 0;
+  /** The rows on the page as the stream sent them, for "save" (JSON lines). @type {any[]} */
+  let kept = [];
 
   /** @param {string} iso */
   function clock(iso) {
@@ -100,11 +102,26 @@
       if (item.seq <= lastSeq) continue;
       lastSeq = item.seq;
       frag.append(row(item));
+      kept.push(item);
     }
     tbody.append(frag);
     while (tbody.rows.length > MAX_ROWS) tbody.deleteRow(0);
+    if (kept.length > MAX_ROWS) kept = kept.slice(-MAX_ROWS);
     if (atBottom) scroller.scrollTop = scroller.scrollHeight;
   }
+
+  $("traffic-save").addEventListener("click", () => {
+    const text = kept.map((r) => JSON.stringify(r)).join("\n") + "\n";
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(new Blob([text], { type: "application/x-ndjson" }));
+    a.download = `mmdbot-traffic-${new Date().toISOString().replaceAll(":", "-")}.jsonl`;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  });
+  $("traffic-clear").addEventListener("click", () => {
+    tbody.replaceChildren();
+    kept = [];
+  });
 
   const refilter = () => {
     for (const tr of tbody.rows) tr.hidden = !visible(tr);
@@ -466,12 +483,19 @@
     streamState.className = "pill ok";
   });
   events.addEventListener("error", () => {
-    streamState.textContent = "reconnecting…";
+    // EventSource retries by itself after a network error; after a refusal (a restarted runtime
+    // has a new token) it gives up, and only the URL the new start printed will do.
+    const closed = events.readyState === EventSource.CLOSED;
+    streamState.textContent = closed ? "stopped" : "reconnecting…";
+    streamState.title = closed
+      ? "the runtime stopped or restarted: open the URL the new start printed"
+      : "the stream broke; retrying every second";
     streamState.className = "pill bad";
   });
   events.addEventListener("snapshot", (ev) => {
     const s = JSON.parse(/** @type {MessageEvent} */ (ev).data);
     tbody.replaceChildren();
+    kept = [];
     lastSeq = 0;
     held = [];
     addTraffic(s.traffic);
