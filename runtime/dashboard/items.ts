@@ -16,8 +16,11 @@ export interface TrafficItem {
   seq: number;
   /** ISO 8601 wall time. */
   time: string;
-  /** `in` from MMDAgent-EX, `out` toward it (refused lines are `out` and never written). */
-  dir: "in" | "out";
+  /**
+   * `in` from MMDAgent-EX, `out` toward it (refused lines are `out` and never written), `link` a
+   * change of the connection (its `line` says which, e.g. `connected tcp:127.0.0.1:50001`).
+   */
+  dir: "in" | "out" | "link";
   /** The producing bot for `out`, the echoed bot for an `in` echo. */
   bot?: string;
   echo?: boolean;
@@ -46,4 +49,14 @@ export function refusedItem(seq: number, r: RefusedLine, time = new Date()): Tra
   const refused: TrafficItem["refused"] = { code: r.refusal.code, reason: r.refusal.reason };
   if (r.refusal.fix) refused.fix = r.refusal.fix;
   return { seq, time: time.toISOString(), dir: "out", bot: r.source, ...cut(r.line), refused };
+}
+
+/** A marker row for a change of the connection. */
+export function linkItem(
+  seq: number,
+  ev: { state: string; connection?: string; detail?: string },
+  time = new Date(),
+): TrafficItem {
+  const parts = [ev.state, ev.connection, ev.detail ? `(${ev.detail})` : undefined];
+  return { seq, time: time.toISOString(), dir: "link", line: parts.filter(Boolean).join(" ") };
 }

@@ -18,7 +18,7 @@ import type { Logger } from "../log/logger.ts";
 import { createLogThrottle } from "../log/throttle.ts";
 import { realClock } from "../clock/clock.ts";
 import { type AccessPolicy, checkAccess, newToken, type TokenPlace } from "./access.ts";
-import { refusedItem, type TrafficItem, trafficItem } from "./items.ts";
+import { linkItem, refusedItem, type TrafficItem, trafficItem } from "./items.ts";
 import { loadPage } from "./page.ts";
 import { createRing } from "./ring.ts";
 import type { DashboardSource } from "./source.ts";
@@ -157,6 +157,7 @@ export async function serveDashboard(
 
   const unTraffic = source.onTraffic((r) => add(trafficItem(++seq, r)));
   const unRefused = source.onRefused((r) => add(refusedItem(++seq, r)));
+  const unLink = source.onLinkState?.((ev) => add(linkItem(++seq, ev))) ?? (() => {});
 
   // The conversation view is small (the avatar, recent turns, percentiles): sent whole, at most
   // every 100 ms however busy the conversation is.
@@ -284,6 +285,7 @@ export async function serveDashboard(
     denials.close();
     unRefused();
     unTraffic();
+    unLink();
     unConv();
     stop.abort();
     hub.close();
@@ -315,6 +317,7 @@ export async function serveDashboard(
         denials.close();
         unRefused();
         unTraffic();
+        unLink();
         unConv();
         hub.close();
         stop.abort();

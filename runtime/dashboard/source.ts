@@ -120,6 +120,13 @@ export interface DashboardSource {
   send(line: string, options: { allowDangerous: boolean }): Promise<ControlSendResult>;
   /** Reloads one bot (or all when `name` is undefined). */
   reload(name?: string): Promise<ReloadOutcome[]>;
+  /**
+   * Calls `fn` at every change of the connection (connected, disconnected, listening, closed), so
+   * the traffic view marks where the connection came and went; returns an unsubscribe.
+   */
+  onLinkState?(
+    fn: (ev: { state: string; connection?: string; detail?: string }) => void,
+  ): () => void;
   /** Turns and the avatar mirror; absent while the runtime has no conversation tracking. */
   conversation?: ConversationFeed;
 }

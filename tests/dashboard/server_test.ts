@@ -272,3 +272,28 @@ Deno.test("a stream that stops reading is dropped once its backlog passes the bo
     hub.close();
   }
 });
+
+Deno.test("a change of the connection becomes a marker row between the lines", async () => {
+  const s = fakeSource();
+  const fns = new Set<(ev: { state: string; connection?: string; detail?: string }) => void>();
+  s.source.onLinkState = (fn) => {
+    fns.add(fn);
+    return () => fns.delete(fn);
+  };
+  const d = await serveDashboard(s.source, { logger: memoryLogger() });
+  try {
+    s.tap.emit("in", "tcp:1", "RECOG_EVENT_STOP|hello");
+    fns.forEach((f) => f({ state: "disconnected", detail: "reset by peer" }));
+    fns.forEach((f) => f({ state: "connected", connection: "tcp:2" }));
+    const r = await fetch(base(d) + "/api/state", { headers: auth(d) });
+    const rows = (await r.json()).traffic as { dir: string; line: string }[];
+    assertEquals(rows.map((t) => [t.dir, t.line]), [
+      ["in", "RECOG_EVENT_STOP|hello"],
+      ["link", "disconnected (reset by peer)"],
+      ["link", "connected tcp:2"],
+    ]);
+  } finally {
+    await d.close();
+  }
+  assertEquals(fns.size, 0, "the dashboard unsubscribed at close");
+});

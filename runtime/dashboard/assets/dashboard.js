@@ -63,6 +63,14 @@
     tr.dataset.seq = String(item.seq);
     if (item.echo) tr.classList.add("echo");
     tr.append(el("td", "time", clock(item.time)));
+    if (item.dir === "link") {
+      tr.classList.add("link");
+      tr.append(el("td", "dir", "⇄"));
+      tr.append(el("td", "bot", "link"));
+      tr.append(el("td", "line", item.line));
+      tr.hidden = !visible(tr);
+      return tr;
+    }
     const arrow = item.refused ? "✕" : item.dir === "in" ? "←" : "→";
     const dir = el("td", "dir", arrow);
     dir.title = item.refused
