@@ -4,16 +4,31 @@
  * (the same `operatorGuard` checks as `mmdbot send`). The dashboard's own refused sends are marked
  * here, as `dashboard`, because the operator path refuses them before the host sees them.
  */
-import type { Conversation } from "../conversation/conversation.ts";
+import type { AvatarState, TurnMetricsSummary, TurnRecord } from "../conversation/types.ts";
 import type { Session } from "../session/session.ts";
 import type { ConversationFeed, DashboardSource, RefusedLine } from "./source.ts";
 
+/** What the host offers of its conversation (contracts.md, "Dashboard (#17) reads"). */
+export interface ConversationSnapshots {
+  snapshot(): { avatar: AvatarState; turns: TurnRecord[]; metrics: TurnMetricsSummary };
+  subscribe(fn: (ev: unknown) => void): () => void;
+}
+
 /** The host's conversation (turns, avatar mirror, metrics) as the page reads it. */
-export function conversationFeed(c: Conversation): ConversationFeed {
+export function conversationFeed(c: ConversationSnapshots): ConversationFeed {
+  // One snapshot serves the three reads the server makes in a row.
+  let cached: ReturnType<ConversationSnapshots["snapshot"]> | undefined;
+  const snap = () => {
+    if (!cached) {
+      cached = c.snapshot();
+      queueMicrotask(() => (cached = undefined));
+    }
+    return cached;
+  };
   return {
-    avatar: () => c.avatar(),
-    turns: () => c.turns(),
-    metrics: () => c.metrics(),
+    avatar: () => snap().avatar,
+    turns: () => snap().turns,
+    metrics: () => snap().metrics,
     subscribe: (fn) => c.subscribe(() => fn()),
   };
 }
@@ -22,7 +37,7 @@ export function conversationFeed(c: Conversation): ConversationFeed {
 export function sessionSource(session: Session): DashboardSource {
   const own = new Set<(r: RefusedLine) => void>();
   // The host owns the conversation once it tracks one (conversation room); until then none.
-  const conversation = (session.host as { conversation?: Conversation }).conversation;
+  const conversation = (session.host as { conversation?: ConversationSnapshots }).conversation;
   return {
     conversation: conversation ? conversationFeed(conversation) : undefined,
     onTraffic: (fn) => session.tap.onRecord(fn),

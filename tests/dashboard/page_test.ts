@@ -146,7 +146,14 @@ await browserTest(
     // The conversation room itself on a virtual clock, with the speech side of tests/conversation.
     const sim = createSim();
     const s = fakeSource();
-    s.source.conversation = conversationFeed(sim.conv);
+    s.source.conversation = conversationFeed({
+      snapshot: () => ({
+        avatar: sim.conv.avatar(),
+        turns: sim.conv.turns(),
+        metrics: sim.conv.metrics(),
+      }),
+      subscribe: (fn) => sim.conv.subscribe(fn),
+    });
     const d = await serveDashboard(s.source, { logger: memoryLogger() });
     try {
       const page = await context.newPage();
