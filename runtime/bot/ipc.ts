@@ -14,6 +14,15 @@ const encoder = new TextEncoder();
 let pending: BotToHost[] = [];
 let scheduled = false;
 let written = 0;
+let writeOut = (bytes: Uint8Array) => {
+  let off = 0;
+  while (off < bytes.length) off += Deno.stdout.writeSync(bytes.subarray(off));
+};
+
+/** Replaces where batches are written (stdout by default); for in-process tests. */
+export function writeWith(write: (bytes: Uint8Array) => void): void {
+  writeOut = write;
+}
 
 /**
  * Queues one message; it is written with the others of this turn. The object may still be changed
@@ -40,9 +49,7 @@ export function flush(): void {
   for (const msg of pending) text += JSON.stringify(msg) + "\n";
   pending = [];
   written++;
-  const bytes = encoder.encode(text);
-  let off = 0;
-  while (off < bytes.length) off += Deno.stdout.writeSync(bytes.subarray(off));
+  writeOut(encoder.encode(text));
 }
 
 /** Flushes what is queued, then ends the process. */

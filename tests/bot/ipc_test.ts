@@ -50,3 +50,21 @@ Deno.test("hostBatches: multi-byte UTF-8 cut inside a character survives; non-JS
   for await (const batch of hostBatches(read)) out.push(batch);
   assertEquals(out, [[JSON.parse(line)]]);
 });
+
+Deno.test("post: everything posted in one turn goes out in one write, in order; the next turn is the next write", async () => {
+  const { batch, post, writeWith } = await import("../../runtime/bot/ipc.ts");
+  const writes: string[] = [];
+  writeWith((bytes) => writes.push(new TextDecoder().decode(bytes)));
+  const before = batch();
+  for (let id = 1; id <= 5; id++) post({ t: "ack", id });
+  assertEquals(batch(), before); // still unwritten: a send posted now may still be changed
+  await Promise.resolve();
+  await Promise.resolve();
+  assertEquals(writes.length, 1);
+  assertEquals(writes[0].trimEnd().split("\n").map((l) => JSON.parse(l).id), [1, 2, 3, 4, 5]);
+  assertEquals(batch(), before + 1);
+  post({ t: "ack", id: 6 });
+  await Promise.resolve();
+  await Promise.resolve();
+  assertEquals(writes.length, 2);
+});
