@@ -27,6 +27,14 @@ import {
   zodMessage,
 } from "./protocol.ts";
 
+/**
+ * Control clients served at once; one more is told so and closed. The channel is the operator's
+ * (a 0600 socket), but a stuck script opening connections in a loop must not grow the runtime.
+ */
+export const MAX_CONTROL_CLIENTS = 32;
+/** Live tails one client may hold (each keeps its own bounded backlog of records). */
+export const MAX_TAILS_PER_CLIENT = 4;
+
 /** Options of {@link serveControl}. */
 export interface ServeControlOptions {
   /** The session's `.mdf`; undefined for console mode. */
@@ -105,6 +113,7 @@ export async function serveControl(
   };
   const live = new Map<Deno.UnixConn, { abort: AbortController; done: Promise<void> }>();
   let closing = false;
+  let refusedClients = 0;
 
   const acceptLoop = (async () => {
     try {
@@ -112,6 +121,19 @@ export async function serveControl(
         if (closing) {
           conn.close();
           break;
+        }
+        if (live.size >= MAX_CONTROL_CLIENTS) {
+          const message = `too many control clients (${MAX_CONTROL_CLIENTS} open); close some ` +
+            "(`listen`, `send --keep`) and retry";
+          if (!refusedClients++) log.warn(message);
+          void writeAll(conn, frame({ id: 0, ok: false, error: { message } }))
+            .catch(() => {})
+            .finally(() => {
+              try {
+                conn.close();
+              } catch { /* already closed */ }
+            });
+          continue;
         }
         const abort = new AbortController();
         const entry = { abort, done: Promise.resolve() };
@@ -137,6 +159,7 @@ export async function serveControl(
       return writing;
     };
     const tails: Promise<void>[] = [];
+    let liveTails = 0;
     const gone = new AbortController();
     const onAbort = () => gone.abort();
     signal.addEventListener("abort", onAbort);
@@ -165,7 +188,18 @@ export async function serveControl(
           continue;
         }
         if (request.op === "tail") {
-          tails.push(runTail(request.id, request.json, gone.signal, send));
+          if (liveTails >= MAX_TAILS_PER_CLIENT) {
+            await send({
+              id: request.id,
+              ok: false,
+              error: { message: `at most ${MAX_TAILS_PER_CLIENT} tails per connection` },
+            });
+            continue;
+          }
+          liveTails++;
+          tails.push(
+            runTail(request.id, request.json, gone.signal, send).finally(() => liveTails--),
+          );
           continue;
         }
         await handle(request, send, conn);

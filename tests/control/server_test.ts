@@ -366,3 +366,61 @@ Deno.test("serving the control channel opens no TCP or UDP listener at all (no n
     await t.cleanup();
   }
 });
+
+/** A raw client: its connection and a reader of its JSON lines. */
+async function rawClient(endpoint: string) {
+  const conn = await Deno.connect({ transport: "unix", path: endpoint });
+  const dec = new TextDecoder();
+  let buf = "";
+  const chunk = new Uint8Array(65536);
+  const next = async (): Promise<Record<string, unknown> | undefined> => {
+    for (;;) {
+      const nl = buf.indexOf("\n");
+      if (nl >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        return JSON.parse(line);
+      }
+      const n = await conn.read(chunk);
+      if (n === null) return undefined;
+      buf += dec.decode(chunk.subarray(0, n), { stream: true });
+    }
+  };
+  const request = (r: unknown) => conn.write(new TextEncoder().encode(JSON.stringify(r) + "\n"));
+  return { conn, next, request };
+}
+
+Deno.test("control clients and tails are bounded: one client past the cap is told why and closed, a fifth tail on one connection is refused", async () => {
+  const { MAX_CONTROL_CLIENTS, MAX_TAILS_PER_CLIENT } = await import(
+    "../../runtime/control/server.ts"
+  );
+  const t = await setup();
+  const clients: Awaited<ReturnType<typeof rawClient>>[] = [];
+  try {
+    for (let i = 0; i < MAX_CONTROL_CLIENTS; i++) {
+      const c = await rawClient(t.server.endpoint);
+      assertEquals((await c.next())?.hello !== undefined, true);
+      clients.push(c);
+    }
+    await eventually(() => t.server.clients === MAX_CONTROL_CLIENTS, "all clients served");
+    const extra = await rawClient(t.server.endpoint);
+    const refused = await extra.next();
+    assertIncludes(
+      String((refused?.error as { message?: string })?.message),
+      "too many control clients",
+    );
+    assertEquals(await extra.next(), undefined); // closed
+    extra.conn.close();
+    const c = clients[0];
+    for (let i = 1; i <= MAX_TAILS_PER_CLIENT + 1; i++) {
+      await c.request({ id: i, op: "tail", json: true });
+    }
+    const reply = await c.next();
+    assertEquals(reply?.id, MAX_TAILS_PER_CLIENT + 1);
+    assertIncludes(String((reply?.error as { message?: string })?.message), "tails per connection");
+    await eventually(() => t.session.tailers === MAX_TAILS_PER_CLIENT, "four tails attached");
+  } finally {
+    for (const c of clients) c.conn.close();
+    await t.cleanup();
+  }
+});
