@@ -29,6 +29,7 @@ import { MdfError } from "../mdf/finding.ts";
 import type { Logger } from "../log/logger.ts";
 import { type AnyScriptCommand, anyScriptCommands } from "../mdf/anyscript.ts";
 import { type AnyScriptSide, startAnyScript } from "../emulator/anyscript_parent.ts";
+import { onInterrupt } from "../control/interrupt.ts";
 
 interface EmulateOptions {
   strict?: boolean | string;
@@ -262,11 +263,10 @@ Examples:
       }
 
       let clientEnd: ClientEnd | undefined;
-      let onSignal = () => {};
+      // First Ctrl-C: stop cleanly; a second one exits at once (onInterrupt).
+      const interrupt = onInterrupt();
       const stop = new Promise<string>((r) => {
-        onSignal = () => r("signal");
-        Deno.addSignalListener("SIGINT", onSignal);
-        Deno.addSignalListener("SIGTERM", onSignal);
+        interrupt.fired.then(() => r("signal"));
         emu.onDeath((how) => how === "crash" && r("crash"));
         // With only AnyScript children, the emulation is over when they all have exited (the
         // real binary would spin on their closed stdout: reference 7.8).
@@ -331,7 +331,6 @@ Examples:
       }
       if (clientEnd === "broken" || clientEnd === "gave-up") fail(1);
       if (emu.status === "dead") fail(1);
-      Deno.removeSignalListener("SIGINT", onSignal);
-      Deno.removeSignalListener("SIGTERM", onSignal);
+      interrupt.dispose();
     });
 }

@@ -9,6 +9,11 @@ import { SessionError, startSession } from "../session/session.ts";
 import { runConsole } from "../console/console.ts";
 import { ManifestError } from "../manifest/load.ts";
 import { DEFAULT_MANIFEST, manifestPath } from "../paths/project.ts";
+import { onInterrupt } from "../control/interrupt.ts";
+import { killEveryBotNow } from "../host/process.ts";
+
+/** The longest a graceful stop may take before the process exits anyway. */
+export const STOP_BOUND_MS = 10_000;
 import { type Dashboard, DashboardError, serveDashboard } from "../dashboard/server.ts";
 import { sessionSource } from "../dashboard/session_source.ts";
 
@@ -168,19 +173,32 @@ breaks when a peer disconnects).`,
           `dashboard: ${dashboard.url} (open it in a browser on this machine; the token is its key)`,
         );
       }
-      const stop = () => void session.stop();
-      Deno.addSignalListener("SIGINT", stop);
-      Deno.addSignalListener("SIGTERM", stop);
+      // First Ctrl-C (or SIGTERM): graceful stop, bounded; the second: out at once. Either way
+      // no bot process is left (each runs in its own session, out of the terminal's reach).
+      const interrupt = onInterrupt({ beforeExit: () => killEveryBotNow() });
+      let forced: ReturnType<typeof setTimeout> | undefined;
+      const stopping = interrupt.fired.then(() => {
+        logger.info("stopping (press Ctrl-C again to exit at once)");
+        forced = setTimeout(() => {
+          logger.error(`the session did not stop within ${STOP_BOUND_MS / 1000} s; exiting now`);
+          killEveryBotNow();
+          Deno.exit(1);
+        }, STOP_BOUND_MS);
+        return session.stop();
+      });
       try {
         if (session.emulator) {
-          await runConsole(session, { verbose: opts.verbose });
+          await runConsole(session, { verbose: opts.verbose, signal: interrupt.signal });
           await session.stop();
         }
+        await Promise.race([session.ended, stopping]);
         await session.ended;
       } finally {
-        await dashboard?.close();
-        Deno.removeSignalListener("SIGINT", stop);
-        Deno.removeSignalListener("SIGTERM", stop);
+        clearTimeout(forced);
+        interrupt.dispose();
       }
+      // A read of stdin may still be pending (console mode after Ctrl-C); it would keep the
+      // process alive, so end it here, with every cleanup above already done.
+      if (interrupt.which !== undefined) Deno.exit(Number(Deno.exitCode ?? 0));
     });
 }

@@ -21,6 +21,13 @@ export interface ConsoleOptions {
   color?: boolean;
   /** Also show every line MMDAgent-EX sends (echoes and events). */
   verbose?: boolean;
+  /** Ends the console at once (Ctrl-C): no more input is read and no drain is waited for. */
+  signal?: AbortSignal;
+  /**
+   * Whether the typed line is already on screen (a terminal echoes it): then it is not repeated
+   * as `user: …`. Default: stdin is a terminal and no `input` was given.
+   */
+  echoed?: boolean;
 }
 
 /** Reads the user's lines until EOF (or until the session ends), showing the avatar's answers. */
@@ -31,7 +38,10 @@ export async function runConsole(session: Session, options: ConsoleOptions = {})
   const write = options.write ?? ((t: string) => Deno.stdout.writeSync(encoder.encode(t)));
   const color = options.color ?? (Deno.stdout.isTerminal() && !Deno.env.get("NO_COLOR"));
   const input = options.input ?? Deno.stdin.readable;
-  if (Deno.stdin.isTerminal() && !options.input) write(CONSOLE_HELP + "\n");
+  const terminal = Deno.stdin.isTerminal() && !options.input;
+  const echoed = options.echoed ?? terminal;
+  if (terminal) write(CONSOLE_HELP + "\n");
+  const stopped = options.signal;
 
   let lastOut = performance.now();
   const abort = new AbortController();
@@ -39,7 +49,7 @@ export async function runConsole(session: Session, options: ConsoleOptions = {})
     for await (const r of session.tap.subscribe(abort.signal)) {
       if (r.dir === "out") {
         lastOut = performance.now();
-        const text = renderOutbound(r.line, color);
+        const text = renderOutbound(r.line, color, r.bot);
         if (text) write(text + "\n");
       } else if (options.verbose) {
         write((color ? `\x1b[2m< ${r.line}\x1b[0m` : `< ${r.line}`) + "\n");
@@ -47,9 +57,22 @@ export async function runConsole(session: Session, options: ConsoleOptions = {})
     }
   })();
 
-  const lines = input.pipeThrough(new TextDecoderStream()).pipeThrough(splitLines());
-  for await (const raw of lines) {
-    const line = raw.replace(/\r$/, "");
+  const reader = input.pipeThrough(new TextDecoderStream()).pipeThrough(splitLines()).getReader();
+  const aborted = new Promise<"aborted">((r) => {
+    if (stopped?.aborted) r("aborted");
+    stopped?.addEventListener("abort", () => r("aborted"), { once: true });
+  });
+  for (;;) {
+    const next = await Promise.race([reader.read(), aborted]);
+    if (next === "aborted") {
+      // The pending read of stdin cannot be cancelled from here; the caller exits the process.
+      reader.cancel().catch(() => {});
+      abort.abort();
+      await shown;
+      return;
+    }
+    if (next.done) break;
+    const line = next.value.replace(/\r$/, "");
     if (line.trim() === "") continue;
     if (line.startsWith("//")) say(line.slice(1));
     else if (line.startsWith("/")) {
@@ -62,14 +85,20 @@ export async function runConsole(session: Session, options: ConsoleOptions = {})
 
   // EOF: let the bots finish answering what was said.
   const start = performance.now();
-  while (performance.now() - start < DRAIN_MAX_MS && performance.now() - lastOut < DRAIN_QUIET_MS) {
+  while (
+    !stopped?.aborted && performance.now() - start < DRAIN_MAX_MS &&
+    performance.now() - lastOut < DRAIN_QUIET_MS
+  ) {
     await new Promise((r) => setTimeout(r, 50));
   }
   abort.abort();
   await shown;
 
   function say(text: string) {
-    if (options.verbose !== true) write((color ? `\x1b[1muser:\x1b[0m ` : "user: ") + text + "\n");
+    // A terminal already shows what was typed; a pipe does not.
+    if (!echoed && options.verbose !== true) {
+      write((color ? `\x1b[1muser:\x1b[0m ` : "user: ") + text + "\n");
+    }
     emulator!.inject("RECOG_EVENT_START");
     emulator!.inject("RECOG_EVENT_STOP", text);
   }

@@ -3,8 +3,17 @@
  * prompts and text areas, instead of raw protocol lines. Pure formatting; colour only when asked.
  */
 
-/** One rendered line, or undefined when the line is not worth showing at this verbosity. */
-export function renderOutbound(line: string, color: boolean): string | undefined {
+/**
+ * One rendered line, or undefined when the line is not worth showing at this verbosity. `bot`
+ * (the bot that sent it) is shown in brackets at the end, so you can tell which bot spoke.
+ */
+export function renderOutbound(line: string, color: boolean, bot?: string): string | undefined {
+  const text = renderLine(line, color);
+  if (text === undefined || bot === undefined) return text;
+  return `${text} ${color ? `\x1b[2m[${bot}]\x1b[0m` : `[${bot}]`}`;
+}
+
+function renderLine(line: string, color: boolean): string | undefined {
   const bar = line.indexOf("|");
   const type = bar === -1 ? line : line.slice(0, bar);
   const f = bar === -1 ? [] : line.slice(bar + 1).split("|");
@@ -34,5 +43,5 @@ export const CONSOLE_HELP = [
   "Type what the user says and press Enter; the bots answer as the avatar.",
   "  /TYPE|ARGS   inject a raw message as MMDAgent-EX would issue it (e.g. /KEY|a)",
   "  //text       say a line that starts with /",
-  "  Ctrl-D       quit",
+  "  Ctrl-D       quit (Ctrl-C too; a second Ctrl-C exits at once)",
 ].join("\n");

@@ -15,14 +15,26 @@ export interface Interrupt {
   dispose(): void;
 }
 
+/** Options of {@link onInterrupt}. */
+export interface InterruptOptions {
+  /**
+   * Runs at the second SIGINT/SIGTERM: the user wants out now. The default exits with 130 at once
+   * (after `beforeExit`), skipping whatever the graceful stop still waits for.
+   */
+  onSecond?: () => void;
+  /** Runs before the default immediate exit, synchronously (e.g. kill child process groups). */
+  beforeExit?: () => void;
+}
+
 /**
- * Listens for SIGINT and SIGTERM (SIGINT only on Windows).
+ * Listens for SIGINT and SIGTERM (SIGINT only on Windows). The first fires the signal (graceful
+ * stop); the second exits at once, so no Ctrl-C is ever ignored.
  *
  * @example
  * const stop = onInterrupt();
  * try { await Promise.race([work(), stop.fired]); } finally { stop.dispose(); }
  */
-export function onInterrupt(): Interrupt {
+export function onInterrupt(options: InterruptOptions = {}): Interrupt {
   const abort = new AbortController();
   let which: Deno.Signal | undefined;
   let fire!: () => void;
@@ -30,7 +42,13 @@ export function onInterrupt(): Interrupt {
   const signals: Deno.Signal[] = Deno.build.os === "windows" ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
   const handlers = signals.map((s) => {
     const h = () => {
-      which ??= s;
+      if (which !== undefined) {
+        if (options.onSecond) return options.onSecond();
+        options.beforeExit?.();
+        console.error("mmdbot: second interrupt: exiting now");
+        Deno.exit(130);
+      }
+      which = s;
       abort.abort();
       fire();
     };

@@ -91,6 +91,31 @@ export function createLineSplitter(onLine: (line: string) => void): LineSplitter
   };
 }
 
+/** Process ids of the bot processes alive in this host process (each leads its own group). */
+const LIVE_BOTS = new Set<number>();
+
+/**
+ * Kills every live bot process group at once, synchronously: for an immediate exit (a second
+ * Ctrl-C), where the graceful stop is skipped but no bot may be left behind (each bot runs in its
+ * own session, so a terminal's SIGINT does not reach it). Returns how many were signalled.
+ */
+export function killEveryBotNow(): number {
+  let n = 0;
+  for (const pid of LIVE_BOTS) {
+    try {
+      Deno.kill(-pid, "SIGKILL");
+      n++;
+    } catch {
+      try {
+        Deno.kill(pid, "SIGKILL");
+        n++;
+      } catch { /* already gone */ }
+    }
+  }
+  LIVE_BOTS.clear();
+  return n;
+}
+
 /** Spawns a bot process. */
 export function spawnBot(plan: LaunchPlan, handlers: ProcessHandlers): BotProcess {
   const child = new Deno.Command(plan.cmd, {
@@ -104,6 +129,7 @@ export function spawnBot(plan: LaunchPlan, handlers: ProcessHandlers): BotProces
     // setsid(): the bot leads its own process group, killed as one.
     detached: true,
   }).spawn();
+  LIVE_BOTS.add(child.pid);
   const writer = child.stdin.getWriter();
   let alive = true;
   let killed = false;
@@ -160,6 +186,7 @@ export function spawnBot(plan: LaunchPlan, handlers: ProcessHandlers): BotProces
 
   const exited = (async () => {
     const status = await child.status;
+    LIVE_BOTS.delete(child.pid);
     alive = false;
     await Promise.all([stdoutDone, stderrDone]);
     await writer.close().catch(() => {});

@@ -1,0 +1,134 @@
+/**
+ * Ctrl-C in console mode, driven through a real pseudo-terminal (`script` from util-linux): the
+ * terminal turns the typed ^C into SIGINT for the foreground process, as when a person presses it.
+ * The runtime must end within a few seconds and leave no bot process behind.
+ */
+import { assert, assertIncludes } from "../assert.ts";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const MAIN = join(ROOT, "runtime/cli/main.ts");
+
+async function hasScript(): Promise<boolean> {
+  try {
+    const r = await new Deno.Command("script", {
+      args: ["--version"],
+      stdout: "null",
+      stderr: "null",
+    })
+      .output();
+    return r.success;
+  } catch {
+    return false;
+  }
+}
+
+/** Pids whose command line mentions `needle` (Linux /proc). */
+function processesMentioning(needle: string): number[] {
+  const found: number[] = [];
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).replaceAll("\0", " ");
+      if (cmd.includes(needle)) found.push(Number(e.name));
+    } catch { /* gone */ }
+  }
+  return found;
+}
+
+/** A temp project with one greeter-like bot in a folder whose path is unique to this test. */
+async function project(): Promise<{ dir: string; manifest: string }> {
+  const dir = await Deno.makeTempDir({ prefix: "mmdbot-ctrlc-" });
+  await Deno.mkdir(join(dir, "hi"));
+  const mod = new URL("../../mod.ts", import.meta.url).href;
+  await Deno.writeTextFile(
+    join(dir, "hi", "bot.ts"),
+    `import { createBot } from "${mod}";
+const bot = createBot();
+bot.on("RECOG_EVENT_STOP", (ctx) => ctx.sendRaw("SYNTH_START|mei|mei_voice_normal|hi there"));
+export default bot;
+`,
+  );
+  const manifest = join(dir, "bots.yaml");
+  await Deno.writeTextFile(manifest, "bots:\n  hi:\n    receive: [RECOG_EVENT_STOP]\n");
+  return { dir, manifest };
+}
+
+Deno.test({
+  name: "Ctrl-C in a terminal ends console mode within seconds and leaves no bot process behind",
+  ignore: Deno.build.os !== "linux",
+  async fn() {
+    if (!await hasScript()) {
+      console.warn("skipped: `script` (util-linux) is not installed");
+      return;
+    }
+    const { dir, manifest } = await project();
+    const command = [
+      Deno.execPath(),
+      "run",
+      "--no-prompt",
+      "-A",
+      MAIN,
+      "start",
+      "--no-watch",
+      "--bots",
+      manifest,
+    ]
+      .join(" ");
+    const child = new Deno.Command("script", {
+      args: ["-qfec", command, "/dev/null"],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1", MMDBOT_RUNTIME_DIR: await Deno.makeTempDir(), TERM: "dumb" },
+    }).spawn();
+    const guard = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    let screen = "";
+    const reading = (async () => {
+      for await (const chunk of child.stdout.pipeThrough(new TextDecoderStream())) screen += chunk;
+    })();
+    const until = async (what: string, ms = 30_000) => {
+      const end = Date.now() + ms;
+      while (!screen.includes(what) && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      assert(screen.includes(what), `no "${what}" on the terminal:\n${screen}`);
+    };
+    const w = child.stdin.getWriter();
+    const type = (text: string) => w.write(new TextEncoder().encode(text));
+    try {
+      await until("Type what the user says");
+      // Bots may still be loading: say it until the answer shows (each try is a new turn).
+      for (let i = 0; i < 30 && !screen.includes("says: hi there"); i++) {
+        await type("hello\r");
+        const end = Date.now() + 1000;
+        while (!screen.includes("says: hi there") && Date.now() < end) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      }
+      await until("mei says: hi there [hi]");
+      assert(processesMentioning(join(dir, "hi")).length > 0, "the bot process runs");
+
+      const pressed = performance.now();
+      await type("\x03");
+      const status = await child.status;
+      const tookMs = performance.now() - pressed;
+      // Generous: only a hang fails (the issue: it never ended).
+      assert(tookMs < 15_000, `ended ${Math.round(tookMs)} ms after Ctrl-C`);
+      assert(status.code === 0, `exit ${status.code}:\n${screen}`);
+      await reading;
+      for (let i = 0; i < 50 && processesMentioning(join(dir, "hi")).length > 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const left = processesMentioning(join(dir, "hi"));
+      assert(left.length === 0, `bot processes left behind: ${left.join(", ")}`);
+      assertIncludes(screen, "stopping");
+    } finally {
+      clearTimeout(guard);
+      await w.close().catch(() => {});
+      await child.stderr.cancel().catch(() => {});
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
