@@ -13,7 +13,7 @@ import {
   disconnectWarning,
   openDirect,
   ownConnectionReason,
-} from "../control/direct.ts";
+} from "../session/direct.ts";
 import { onInterrupt } from "../control/interrupt.ts";
 import { writeAll } from "../control/lines.ts";
 import type { TrafficRecord } from "../record/schema.ts";

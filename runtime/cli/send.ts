@@ -14,7 +14,7 @@ import {
   disconnectWarning,
   openDirect,
   ownConnectionReason,
-} from "../control/direct.ts";
+} from "../session/direct.ts";
 import { onInterrupt } from "../control/interrupt.ts";
 import { textLines, writeAll } from "../control/lines.ts";
 import type { ControlSendResult } from "../session/control_target.ts";

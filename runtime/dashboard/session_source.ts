@@ -1,12 +1,12 @@
 /**
  * The running session as a {@link DashboardSource}: traffic from the session's tap, refusals from
  * the host's outbound path, bot rows from the host, and sends through the session's operator path
- * (the same `operatorGuard` checks as `mmdbot send`). The dashboard's own refused sends are marked
- * here, as `dashboard`, because the operator path refuses them before the host sees them.
+ * (the host's outbound path, as `mmdbot send`). The dashboard's own refused sends reach the refusal
+ * feed from the host like every other, under the operator's one name, `operator`.
  */
 import type { AvatarState, TurnMetricsSummary, TurnRecord } from "../conversation/types.ts";
 import type { Session } from "../session/session.ts";
-import type { ConversationFeed, DashboardSource, RefusedLine } from "./source.ts";
+import type { ConversationFeed, DashboardSource } from "./source.ts";
 
 /** What the host offers of its conversation (contracts.md, "Dashboard (#17) reads"). */
 export interface ConversationSnapshots {
@@ -35,20 +35,13 @@ export function conversationFeed(c: ConversationSnapshots): ConversationFeed {
 
 /** The session seen by the dashboard. */
 export function sessionSource(session: Session): DashboardSource {
-  const own = new Set<(r: RefusedLine) => void>();
   // The host owns the conversation once it tracks one (conversation room); until then none.
   const conversation = (session.host as { conversation?: ConversationSnapshots }).conversation;
   return {
     conversation: conversation ? conversationFeed(conversation) : undefined,
     onTraffic: (fn) => session.tap.onRecord(fn),
-    onRefused(fn) {
-      own.add(fn);
-      const off = session.host.onRefused((source, line, refusal) => fn({ source, line, refusal }));
-      return () => {
-        own.delete(fn);
-        off();
-      };
-    },
+    onRefused: (fn) =>
+      session.host.onRefused((source, line, refusal) => fn({ source, line, refusal })),
     bots: () =>
       session.host.status().map((b) => ({
         name: b.name,
@@ -65,13 +58,7 @@ export function sessionSource(session: Session): DashboardSource {
       const s = session.status();
       return { plan: s.plan, mdf: s.mdf, startedAt: s.startedAt, stats: s.link };
     },
-    async send(line, options) {
-      const r = await session.send(line, options);
-      if (r.status === "refused") {
-        for (const fn of own) fn({ source: "dashboard", line, refusal: r.refusal });
-      }
-      return r;
-    },
+    send: (line, options) => session.send(line, options),
     reload: (name) => session.host.reload(name),
   };
 }

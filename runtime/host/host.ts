@@ -20,13 +20,20 @@ import type { InboundLine, Refusal, WireUnit } from "../wire/types.ts";
 import { createLogThrottle, type LogThrottle } from "../log/throttle.ts";
 import { createEchoTracker } from "./echo.ts";
 import { type Instance, startInstance } from "./instance.ts";
-import { createOutbound, type Sender, type SendReply, type Sink } from "./outbound.ts";
+import { createOutbound, type OperatorReply, type Sender, type Sink } from "./outbound.ts";
 import { createRateLimiter, type RateLimiter } from "./ratelimit.ts";
 import { type BotWatcher, watchBots } from "./reload.ts";
 import { type BotState, createRestarts, type Restarts } from "./supervisor.ts";
 
 export type { BotState } from "./supervisor.ts";
-export type { SendReply, Sink } from "./outbound.ts";
+export { OPERATOR } from "./outbound.ts";
+export type { OperatorReply, SendReply, Sink } from "./outbound.ts";
+
+/**
+ * Most setup lines one bot may have (the IPC message's own limit): setup lines are replayed on
+ * every connection before anything else, so one bot must not be able to fill that with thousands.
+ */
+export const MAX_SETUP_LINES = 200;
 
 /** Turns a bot's launch spec into a command (the sandbox's `buildLaunch` with detection bound). */
 export type Launcher = (spec: LaunchSpec) => LaunchPlan | Promise<LaunchPlan>;
@@ -43,8 +50,10 @@ export interface HostOptions {
   guardContext: GuardContext | (() => GuardContext);
   launcher: Launcher;
   /**
-   * Receives the combined per-connection setup lines of all bots (the Link's `setSetup`, which
-   * replays them after every reconnect). Without it, the host sends them itself on `connected`.
+   * Receives the combined, checked per-connection setup lines of all bots: the Link's `setSetup`,
+   * which writes new ones at once when connected and replays the list first after every
+   * reconnect. The host never writes a setup line itself: without this (host unit tests), setup
+   * lines are checked and reported but go nowhere.
    */
   setSetup?: (units: readonly WireUnit[]) => void;
   /** Watch bot folders and reload a bot when its files change (default false). */
@@ -100,14 +109,22 @@ export interface Host {
   start(): Promise<void>;
   /** Dispatches one inbound line to the bots. */
   deliver(line: InboundLine | string, meta?: DeliverMeta): Delivered;
-  /** MMDAgent-EX connected: setup lines go out, bots' `onConnected` hooks run. */
+  /**
+   * MMDAgent-EX connected: setup lines are re-checked against the new guard context (the Link
+   * gets what passes), bots' `onConnected` hooks run.
+   */
   connected(connection: string): void;
+  /** The Link wrote these setup units (its `setup` event): remembered for echo marks. */
+  setupWritten(units: readonly WireUnit[]): void;
   /** MMDAgent-EX went away: bots' `onDisconnected` hooks run. */
   disconnected(): void;
   /** Reloads one bot (or all); a version that fails to load leaves the old one running. */
   reload(name?: string): Promise<ReloadResult[]>;
-  /** Sends a line as `source` (the control channel's operator), through ACL and guard. */
-  send(line: string, source: string, allow?: ReadonlySet<string>): Promise<SendReply>;
+  /**
+   * Sends one line as the {@link OPERATOR} through the bots' outbound path (ACL, guard, echo mark,
+   * sink); `allowDangerous` is the CLI's `--allow-dangerous` override.
+   */
+  sendAsOperator(line: string, options: { allowDangerous: boolean }): Promise<OperatorReply>;
   /** Every bot's state. */
   status(): BotStatus[];
   /**
@@ -194,6 +211,7 @@ function receives(spec: BotSpec, type: string): boolean {
  * const host = createHost({ manifest, logger, sink: (unit) => link.send(unit), guardContext,
  *   launcher: (spec) => buildLaunch(spec, detected), setSetup: (u) => link.setSetup(u) });
  * await host.start();
+ * // The session's runtime (session/runtime.ts) does this, and is what callers use.
  * for await (const ev of link.events()) if (ev.kind === "line") host.deliver(ev.line);
  * ```
  */
@@ -283,16 +301,65 @@ export function createHost(options: HostOptions): Host {
             code: r.refusal.code,
             line: shown,
           });
-          slot.instance?.setupRefused(line, {
-            ...r.refusal,
-            reason: `setup line ${JSON.stringify(shown)}: ${r.refusal.reason}`,
-          });
+          reportSetup(slot, line, r.refusal);
         }
       }
     }
     return out;
   };
-  const publishSetup = () => options.setSetup?.(setupUnits().map((s) => s.unit));
+  /** Who set each setup line the Link has, for the echo marks of its writes. */
+  let setupBy = new Map<string, string>();
+  const publishSetup = () => {
+    const units = setupUnits();
+    setupBy = new Map(units.map((s) => [s.unit.text, s.by]));
+    options.setSetup?.(units.map((s) => s.unit));
+  };
+
+  /** Tells the bot (its `onError` hooks) that one of its setup lines was refused. */
+  const reportSetup = (slot: Slot, line: string, refusal: Refusal) => {
+    const shown = line.length > 200 ? line.slice(0, 200) + "…" : line;
+    slot.instance?.setupRefused(line, {
+      ...refusal,
+      reason: `setup line ${JSON.stringify(shown)}: ${refusal.reason}`,
+    });
+  };
+
+  /**
+   * A bot replaced its setup list. Lines it had already keep their place; a new line is checked
+   * like any send and costs one token of the bot's rate limit (refused and not kept when the bucket
+   * is empty, so a bot setting lines in a loop is held to its rate), and at most
+   * {@link MAX_SETUP_LINES} are kept. Lines that fail the guard stay listed (a later context may
+   * let them pass) and are reported by the check in `setupUnits`.
+   */
+  const acceptSetup = (slot: Slot, lines: readonly string[]) => {
+    const had = new Set(slot.setup);
+    const kept = new Set<string>();
+    for (const line of lines) {
+      if (kept.has(line)) continue;
+      if (kept.size >= MAX_SETUP_LINES) {
+        const tooMany: Refusal = {
+          code: "too-many-setup-lines",
+          reason: `a bot may have at most ${MAX_SETUP_LINES} setup lines`,
+          fix: "send lines that are not needed again after a reconnect with ctx.send instead",
+        };
+        onRefused(slot.spec.name, line, tooMany);
+        reportSetup(slot, line, tooMany);
+        break;
+      }
+      if (!had.has(line) && outbound.check(line, senderOf(slot)).ok) {
+        const limited = slot.limiter.take();
+        if (limited) {
+          onRefused(slot.spec.name, line, limited);
+          reportSetup(slot, line, limited);
+          continue;
+        }
+      }
+      kept.add(line);
+    }
+    slot.setup = [...kept];
+    for (const l of slot.setupRefused.keys()) if (!kept.has(l)) slot.setupRefused.delete(l);
+    publishSetup();
+  };
 
   const botLog = (name: string) => options.logger.child(`bot:${name}`);
 
@@ -319,17 +386,7 @@ export function createHost(options: HostOptions): Host {
       nextId: () => nextId++,
       send: (line) => outbound.send(line, senderOf(slot)),
       setup: (lines) => {
-        if (slot.instance !== instance) return;
-        const added = lines.filter((l) => !slot.setup.includes(l));
-        slot.setup = lines;
-        for (const l of slot.setupRefused.keys()) {
-          if (!lines.includes(l)) slot.setupRefused.delete(l);
-        }
-        publishSetup();
-        if (connection !== undefined) {
-          // Already connected: the new lines go out now; the Link replays them after reconnects.
-          for (const line of added) outbound.send(line, { name: spec.name, allow: slot.allow });
-        }
+        if (slot.instance === instance) acceptSetup(slot, lines);
       },
       onExit: (why) => onExit(slot, instance, why),
       onError: (text) => {
@@ -485,18 +542,9 @@ export function createHost(options: HostOptions): Host {
 
     connected(id) {
       connection = id;
-      // Re-checked against the new connection's guard context; the Link keeps only what passes.
-      const units = setupUnits();
-      options.setSetup?.(units.map((s) => s.unit));
-      if (options.setSetup) {
-        // The Link writes them itself on connect; remember them for echo marks.
-        for (const s of units) outbound.noteSent(s.unit.text, s.by);
-      } else {
-        for (const s of units) {
-          outbound.noteSent(s.unit.text, s.by);
-          options.sink(s.unit, s.by).catch(() => {});
-        }
-      }
+      // Re-checked against the new connection's guard context; the Link keeps only what passes
+      // (and writes what passes now but did not at the last disconnect).
+      publishSetup();
       for (const slot of slots.values()) {
         if (slot.state === "running") slot.instance?.lifecycle("connected", id);
       }
@@ -524,8 +572,12 @@ export function createHost(options: HostOptions): Host {
       }));
     },
 
-    send(line, source, allow = new Set()) {
-      return outbound.send(line, { name: source, allow });
+    setupWritten(units) {
+      for (const u of units) outbound.noteSent(u.text, setupBy.get(u.text) ?? "setup");
+    },
+
+    sendAsOperator(line, options) {
+      return outbound.sendAsOperator(line, options);
     },
 
     status() {

@@ -4,8 +4,9 @@
  * the bot host, pumps every inbound line to the bots, taps all traffic for `listen`/`--record`, and
  * serves the local control channel so `send`/`listen` never open a second connection.
  *
- * Nothing here writes to the link except through the host's outbound path (ACL, rate limit, guard)
- * or the operator guard: the guard is the only door to the wire.
+ * The parts are composed once, by `createRuntime` (runtime.ts); this file only decides what to pass
+ * (which link, which content facts) and serves the result on the control channel. Nothing writes
+ * to the link except through the host's outbound path: the guard is the only door to the wire.
  */
 import { type Clock, realClock } from "../clock/clock.ts";
 import type { Logger } from "../log/logger.ts";
@@ -13,22 +14,23 @@ import { analyseMdf } from "../mdf/analyse.ts";
 import type { ConnectionPlan } from "../mdf/plan_types.ts";
 import { type Finding, formatFinding } from "../mdf/finding.ts";
 import { loadManifest } from "../manifest/load.ts";
-import { createHost, type Host } from "../host/host.ts";
+import type { Host } from "../host/host.ts";
 import { type DetectedSandbox, detectSandbox, weakerWarning } from "../sandbox/detect.ts";
 import { createLauncher } from "../sandbox/launcher.ts";
-import { openLink } from "../transport/open.ts";
+import { openLink } from "./open_link.ts";
+import { createLink } from "../transport/link.ts";
+import { memoryListener } from "../transport/memory.ts";
 import type { Link, LinkStats } from "../transport/types.ts";
 import { Emulator, type EmulatorOptions } from "../emulator/core.ts";
-import { operatorGuard } from "../control/operator_guard.ts";
+import { type EmulatorMemorySide, emulatorMemorySide } from "../emulator/memory_side.ts";
 import { serveControl } from "../control/server.ts";
-import type { GuardContext } from "../wire/guard.ts";
-import { parseInbound } from "../wire/parse.ts";
-import { openRecordWriter, type RecordWriter } from "../record/writer.ts";
 import type { ControlSendResult, ControlTarget, SessionStatus } from "./control_target.ts";
 import { startupFst } from "./content.ts";
-import { emulatorLink } from "./emulator_link.ts";
-import { createTrafficTap, type TrafficTap } from "./traffic.ts";
-import { createVariableTracker } from "./variables.ts";
+import { createRuntime, type Runtime, type RuntimeService } from "./runtime.ts";
+import type { TrafficTap } from "./traffic.ts";
+
+/** The connection id console mode reports. */
+export const EMULATOR_CONNECTION = "console";
 
 /** Options of {@link startSession}. */
 export interface SessionOptions {
@@ -62,6 +64,8 @@ export interface SessionOptions {
   controlDir?: string;
   /** Console mode's emulator settings (voice, content folder). */
   emulator?: EmulatorOptions;
+  /** Services started with the runtime (conversation floor, store, dashboard…). */
+  services?: readonly RuntimeService[];
   logger: Logger;
   clock?: Clock;
 }
@@ -83,6 +87,8 @@ export interface Session extends ControlTarget {
   readonly plan: ConnectionPlan;
   readonly link: Link;
   readonly host: Host;
+  /** The composed runtime (host, tap, operator sends) the session serves. */
+  readonly runtime: Runtime;
   /** The in-process emulator in console mode. */
   readonly emulator?: Emulator;
   readonly tap: TrafficTap;
@@ -154,8 +160,9 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   });
   if (sandbox.level === "deno") log.warn(weakerWarning(sandbox));
 
-  // 3. The one connection.
+  // 3. The one connection: a socket/stdio link, or the emulator behind a memory connection.
   let emulator: Emulator | undefined;
+  let emulatorSide: EmulatorMemorySide | undefined;
   let link: Link;
   if (plan.mode === "none") {
     emulator = new Emulator({
@@ -166,7 +173,13 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       ...options.emulator,
     });
     emulator.startup();
-    link = emulatorLink(emulator);
+    const listener = memoryListener("in-process MMDAgent-EX emulator");
+    link = createLink({ kind: "listen", listener }, {
+      describe: listener.address,
+      clock,
+      logger: log.child("link"),
+    });
+    emulatorSide = emulatorMemorySide(emulator, listener, EMULATOR_CONNECTION);
   } else {
     link = await openLink(plan, {
       clock,
@@ -177,108 +190,50 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   }
   log.info(`connection: ${link.describe}`);
 
-  const variables = createVariableTracker();
-  const guardContext = (): GuardContext => ({
-    mode: plan.mode === "stdio" ? "stdio" : "socket",
-    maxLineBytes: options.maxLineBytes,
-    commands: { hasStartupFst, variables: variables.known() },
-  });
-
-  const tap = createTrafficTap(() => clock.now());
-  let recorder: RecordWriter | undefined;
-  if (options.record) {
-    recorder = openRecordWriter(options.record);
-    tap.onRecord((r) => recorder!.write(r));
-    log.info(`recording every line to ${options.record}`);
-  }
-  let currentConn = plan.mode === "none" ? "console" : "";
-  let refused = 0;
-
-  const host = createHost({
+  // 4. The runtime: host, tap, guard facts and the pump, composed once (runtime.ts).
+  const runtime = createRuntime({
     manifest,
+    link,
     clock,
     logger: log,
-    guardContext,
-    watch: options.watch ?? true,
     launcher: createLauncher(sandbox),
-    setSetup: (units) => {
-      link.setSetup(units);
+    content: {
+      mode: plan.mode === "stdio" ? "stdio" : "socket",
+      maxLineBytes: options.maxLineBytes,
+      hasStartupFst,
     },
-    sink: (unit, source) => {
-      // Tapped when handed to the link, not when written: the link's own promise goes back to the
-      // sender, so a bot's send costs no extra promise hop (every unit was tapped whatever its
-      // outcome before too). A failing recorder still reaches the sender as a rejection.
-      const sent = link.send(unit);
-      try {
-        tap.emit("out", currentConn, unit.text, { bot: source });
-      } catch (err) {
-        return Promise.reject(err);
-      }
-      return sent;
-    },
+    watch: options.watch ?? true,
+    record: options.record,
+    services: options.services,
+    initialConnection: emulator ? EMULATOR_CONNECTION : undefined,
   });
-  await host.start();
+  const host = runtime.host;
+  await runtime.start();
   for (const b of host.status()) {
     log.info(`bot ${b.name}: ${b.state}${b.level ? `, isolation ${b.level} (${b.why})` : ""}`);
   }
+  // MMDAgent-EX (emulated) connects once the bots run, as a real one would after its start-up.
+  emulatorSide?.connect();
 
-  // 4. Pump: every inbound line to the bots, state changes to the host.
   let resolveEnded!: () => void;
   const ended = new Promise<void>((r) => (resolveEnded = r));
   let stopping: Promise<void> | undefined;
-  // The pump may end before `session` is built (a link that closes at once); it stops through this.
-  const self = { stop: (): Promise<void> => Promise.resolve() };
-  const pump = (async () => {
-    for await (const ev of link.events()) {
-      if (ev.kind === "line") {
-        const msg = parseInbound(ev.line.text);
-        variables.observe(msg.type, msg.fields);
-        const { echoOf } = host.deliver(ev.line, { connection: ev.connection, message: msg });
-        tap.emit("in", ev.connection, ev.line.text, { bot: echoOf, echo: echoOf !== undefined });
-      } else if (ev.kind === "dropped") {
-        log.warn(
-          `dropped an inbound line of ${ev.dropped.byteLength} bytes (over the inbound limit)`,
-          { head: ev.dropped.head.slice(0, 60) },
-        );
-      } else if (ev.state === "connected" && ev.connection) {
-        currentConn = ev.connection;
-        log.info(`MMDAgent-EX connected (${ev.connection})`);
-        host.connected(ev.connection);
-      } else if (ev.state === "disconnected") {
-        log.warn(
-          `MMDAgent-EX disconnected${ev.detail ? ` (${ev.detail})` : ""}; on Linux its ` +
-            "Plugin_Remote service may be gone until it is restarted",
-        );
-        variables.disconnected();
-        host.disconnected();
-      } else if (ev.state === "closed") {
-        break;
-      }
-    }
-    // The link ended by itself (stdin EOF in stdio mode) or through stop().
-    void self.stop();
-  })();
 
   const session: Session = {
     plan,
     link,
     host,
+    runtime,
     emulator,
-    tap,
+    tap: runtime.tap,
     sandbox,
     ended,
     async send(line, { allowDangerous }): Promise<ControlSendResult> {
-      const verdict = operatorGuard(line, { ...guardContext(), allowDangerous });
-      if (!verdict.ok) {
-        refused++;
-        return { status: "refused", refusal: verdict.refusal };
-      }
-      const outcome = await link.send(verdict.unit);
-      tap.emit("out", currentConn, verdict.unit.text, { bot: "control" });
+      const outcome = await runtime.sendAsOperator(line, { allowDangerous });
       if (outcome.status === "written") return { status: "written", conn: outcome.connection };
       return outcome;
     },
-    tail: (signal) => tap.subscribe(signal),
+    tail: (signal) => runtime.tap.subscribe(signal),
     status(): SessionStatus {
       return {
         pid: Deno.pid,
@@ -293,7 +248,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
           restarts: b.restarts,
           lastError: b.lastError,
         })),
-        refusedLines: refused,
+        refusedLines: runtime.refusedOperatorLines,
       };
     },
     async reload(name) {
@@ -306,11 +261,9 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     stop() {
       stopping ??= (async () => {
         log.info("stopping: bots first, then the connection (closed once, after flushing)");
-        await host.stop();
-        await link.close();
+        await runtime.stop();
         await control?.close();
-        await pump.catch(() => {});
-        recorder?.close();
+        emulatorSide?.close();
         emulator?.close();
         resolveEnded();
       })();
@@ -318,7 +271,8 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     },
   };
 
-  self.stop = () => session.stop();
+  // The link may end by itself (stdin EOF in stdio mode): the whole session ends with it.
+  void runtime.ended.then(() => session.stop());
   let control: Awaited<ReturnType<typeof serveControl>> | undefined;
   if (options.control !== false && Deno.build.os !== "windows") {
     try {

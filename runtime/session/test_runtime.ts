@@ -1,7 +1,9 @@
 /**
- * The test runtime behind `testing.ts` (the public test kit) and `replay`: bots as real sandboxed
- * processes on a virtual clock, against an in-process emulator or no peer at all, with a wait for
- * quiet after every step. See `testing.ts` for the documentation bot authors read.
+ * The test runtime behind `testing.ts` (the public test kit) and `replay`: the same composition as
+ * `start` (`createRuntime`: one Link, the host, the guard's live context, the tap), with bots as
+ * real sandboxed processes on a virtual clock and the Link's far end an in-process emulator or no
+ * peer at all, plus a wait for quiet after every step. See `testing.ts` for the documentation bot
+ * authors read.
  *
  * @module
  */
@@ -10,15 +12,15 @@ import { VirtualClock } from "../clock/virtual.ts";
 import { memoryLogger } from "../log/logger.ts";
 import { loadManifest } from "../manifest/load.ts";
 import type { Manifest } from "../manifest/types.ts";
-import { createHost, type Host } from "../host/host.ts";
+import type { Host } from "../host/host.ts";
 import { type DetectedSandbox, detectSandbox } from "../sandbox/detect.ts";
 import { createLauncher } from "../sandbox/launcher.ts";
 import { Emulator } from "../emulator/core.ts";
-import { emulatorLink } from "./emulator_link.ts";
-import type { Link, SendOutcome } from "../transport/types.ts";
-import type { WireUnit } from "../wire/types.ts";
+import { type EmulatorMemorySide, emulatorMemorySide } from "../emulator/memory_side.ts";
+import { createLink } from "../transport/link.ts";
+import { type MemoryConn, memoryConn, memoryListener } from "../transport/memory.ts";
 import type { TrafficRecord } from "../record/schema.ts";
-import { openRecordWriter, type RecordWriter } from "../record/writer.ts";
+import { createRuntime } from "./runtime.ts";
 
 export type { Direction, TrafficRecord } from "../record/schema.ts";
 
@@ -170,7 +172,6 @@ const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export async function createTestRuntime(options: TestRuntimeOptions = {}): Promise<TestRuntime> {
   const manifest = await pickManifest(options);
   const vc = new VirtualClock(options.startTime ?? 0);
-  const origin = vc.now();
   const quietTimeoutMs = options.quietTimeoutMs ?? 15_000;
   // Anything that happens (a line, a log, a timer set or cleared) bumps this: quiet means it
   // stayed put across whole ping round trips through every bot.
@@ -195,41 +196,22 @@ export async function createTestRuntime(options: TestRuntimeOptions = {}): Promi
     return push(...items);
   };
 
-  const sentLines: string[] = [];
-  const receivedLines: string[] = [];
-  const allRecords: TrafficRecord[] = [];
-  let recorder: RecordWriter | undefined;
-  if (options.record) recorder = openRecordWriter(options.record);
-  let conn = options.connection ?? ROOT_CONN;
-  const record = (r: Omit<TrafficRecord, "time" | "t" | "conn">) => {
-    const full: TrafficRecord = {
-      time: new Date().toISOString(),
-      t: vc.now() - origin,
-      conn,
-      ...r,
-    } as TrafficRecord;
-    allRecords.push(full);
-    recorder?.write(full);
-  };
-  const noteOut = (line: string, bot: string) => {
-    activity++;
-    sentLines.push(line);
-    record({ dir: "out", bot, line });
-  };
-  // The host's echo tracker says whose echo a line is (it knows MMDAgent-EX's echo form).
-  const noteIn = (line: string, echoOf: string | undefined) => {
-    activity++;
-    receivedLines.push(line);
-    record(
-      echoOf === undefined ? { dir: "in", line } : { dir: "in", bot: echoOf, echo: true, line },
-    );
-  };
-
+  // The one Link, over an in-process connection: to the emulator, or to nothing (only what the
+  // test injects arrives, and what the bots send is only recorded).
+  const conn = options.connection ?? ROOT_CONN;
   const useEmulator = options.emulator ?? true;
+  const listener = memoryListener(
+    useEmulator ? "in-process MMDAgent-EX emulator" : "in-process connection (no peer)",
+  );
+  const link = createLink({ kind: "listen", listener }, {
+    describe: listener.address,
+    clock,
+    logger: logger.child("link"),
+  });
   let emulator: Emulator | undefined;
-  let link: Link | undefined;
-  let setupUnits: readonly WireUnit[] = [];
-  let delivered = 0;
+  let side: EmulatorMemorySide | undefined;
+  let bare: MemoryConn | undefined;
+  let injected = 0;
   if (useEmulator) {
     emulator = new Emulator({
       clock,
@@ -238,41 +220,41 @@ export async function createTestRuntime(options: TestRuntimeOptions = {}): Promi
       contentDir: options.contentDir,
     });
     emulator.startup();
-    link = emulatorLink(emulator, conn);
+    side = emulatorMemorySide(emulator, listener, conn);
   }
-
-  const sink = async (unit: WireUnit, source: string): Promise<SendOutcome> => {
-    noteOut(unit.text, source);
-    if (link) return await link.send(unit);
-    return { status: "written", connection: conn };
-  };
 
   detected ??= detectSandbox({
     force: Deno.env.get("MMDBOT_SANDBOX") === "deno" ? "deno" : undefined,
   });
   const sandbox = await detected;
-  const host: Host = createHost({
+  const runtime = createRuntime({
     manifest,
+    link,
     clock,
     logger,
-    sink,
-    guardContext: { mode: "socket", commands: { hasStartupFst: false } },
     launcher: createLauncher(sandbox),
-    // The link writes the setup lines itself when it connects, as in a real session; they are
-    // recorded as sent by `setup` (replay leaves them out: a session's recording has none).
-    setSetup: (units) => (setupUnits = units),
+    record: options.record,
+    initialConnection: conn,
+  });
+  const host: Host = runtime.host;
+
+  const sentLines: string[] = [];
+  const receivedLines: string[] = [];
+  const allRecords: TrafficRecord[] = [];
+  runtime.tap.onRecord((r) => {
+    activity++;
+    allRecords.push(r);
+    if (r.dir === "out") sentLines.push(r.line);
+    else receivedLines.push(r.line);
   });
 
-  let pump: Promise<void> = Promise.resolve();
   const stopAll = async () => {
-    await host.stop();
-    await link?.close();
-    await pump;
+    await runtime.stop();
+    side?.close();
     emulator?.close();
-    recorder?.close();
   };
 
-  await host.start();
+  await runtime.start();
   const failed = host.status().filter((s) => s.state !== "running");
   if (failed.length > 0) {
     await stopAll();
@@ -281,29 +263,15 @@ export async function createTestRuntime(options: TestRuntimeOptions = {}): Promi
         .join("\n"),
     );
   }
-
-  if (link) {
-    const events = link.events();
-    pump = (async () => {
-      for await (const ev of events) {
-        if (ev.kind === "line") {
-          noteIn(ev.line.text, host.deliver(ev.line, { connection: ev.connection }).echoOf);
-          delivered++;
-        } else if (ev.kind === "state" && ev.state === "connected") {
-          conn = ev.connection ?? conn;
-          for (const u of setupUnits) noteOut(u.text, "setup");
-          host.connected(conn);
-        } else if (ev.kind === "state" && ev.state === "closed") {
-          break;
-        }
-      }
-    })();
-  } else {
-    for (const u of setupUnits) noteOut(u.text, "setup");
-    host.connected(conn);
+  // MMDAgent-EX connects once the bots run: their setup lines go out first, then onConnected.
+  if (side) side.connect();
+  else {
+    bare = memoryConn(conn, { write: () => {} });
+    listener.accept(bare);
   }
 
-  const linkBacklog = () => link ? link.stats().linesIn - delivered : 0;
+  // Lines the far end produced that the runtime has not handed to the bots yet.
+  const linkBacklog = () => (side ? side.linesOut : injected) - runtime.handled;
   const busy = () =>
     linkBacklog() > 0 || host.status().some((s) => s.state === "running" && s.inFlight > 0);
 
@@ -334,12 +302,14 @@ export async function createTestRuntime(options: TestRuntimeOptions = {}): Promi
     }
   };
 
+  const encoder = new TextEncoder();
   const injectLine = (line: string) => {
     if (emulator) {
       const bar = line.indexOf("|");
       emulator.inject(bar < 0 ? line : line.slice(0, bar), bar < 0 ? null : line.slice(bar + 1));
     } else {
-      noteIn(line, host.deliver(line, { connection: conn }).echoOf);
+      injected++;
+      bare!.push(encoder.encode(line + "\n"));
     }
   };
 

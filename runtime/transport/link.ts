@@ -140,7 +140,7 @@ export function createLink(source: ConnSource, options: LinkOptions): LinkWithEx
   function emit(ev: LinkEvent): void {
     if (events.closed) return;
     if (events.size >= eventBuffer && ev.kind !== "state") {
-      if (events.dropOldest((e) => e.kind !== "state")) eventsDropped++;
+      if (events.dropOldest((e) => e.kind === "line" || e.kind === "dropped")) eventsDropped++;
       if (!overflowWarned) {
         overflowWarned = true;
         log.warn("link event consumer is behind; discarding the oldest inbound lines", {
@@ -363,7 +363,10 @@ export function createLink(source: ConnSource, options: LinkOptions): LinkWithEx
     const items = room > 0 && queue.depth > 0 ? queue.take(room) : undefined;
     if (!setupUnits && !items) return;
     const parts: Uint8Array[] = [];
-    if (setupUnits) { for (const u of setupUnits) parts.push(u.bytes); }
+    if (setupUnits) {
+      emit({ kind: "setup", units: setupUnits, connection: conn.id, at: clock.now() });
+      for (const u of setupUnits) parts.push(u.bytes);
+    }
     if (items) { for (const item of items) parts.push(item.unit.bytes); }
     inflight = conn.writeUnits(parts).then(
       () => written(conn, setupUnits, items),

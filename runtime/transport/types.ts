@@ -12,6 +12,12 @@ export type LinkState = "connecting" | "listening" | "connected" | "disconnected
 export type LinkEvent =
   | { kind: "line"; line: InboundLine; connection: string; at: number }
   | { kind: "dropped"; dropped: DroppedLine; connection: string; at: number }
+  /**
+   * The Link is writing setup units to `connection` (the whole list after a (re)connect, or what
+   * {@link Link.setSetup} added while connected): reported before the bytes go, so it precedes
+   * any echo of them.
+   */
+  | { kind: "setup"; units: readonly WireUnit[]; connection: string; at: number }
   | { kind: "state"; state: LinkState; connection?: string; detail?: string; at: number };
 
 /** Outcome of one {@link Link.send}. */
@@ -19,6 +25,12 @@ export type SendOutcome =
   | { status: "written"; connection: string }
   | { status: "queued"; depth: number }
   | { status: "dropped"; reason: string };
+
+/** What a sender tells the link about a unit besides its bytes. */
+export interface SendMeta {
+  /** The bot (or `operator`) whose line this is. */
+  source?: string;
+}
 
 /** Counters for `status` and logs. */
 export interface LinkStats {
@@ -45,9 +57,16 @@ export interface Link {
   readonly describe: string;
   /** Lines, drops and state changes; one consumer. Ends after {@link Link.close}. */
   events(): AsyncIterable<LinkEvent>;
-  /** Writes one unit now, or queues it while disconnected. */
-  send(unit: WireUnit): Promise<SendOutcome>;
-  /** Units re-sent first after every (re)connect, before anything queued. */
+  /**
+   * Writes one unit now, or queues it while disconnected. `meta.source` names who produced it (a
+   * bot's name, `operator`): socket links ignore it, a link that tags what it carries (the
+   * broker's) uses it.
+   */
+  send(unit: WireUnit, meta?: SendMeta): Promise<SendOutcome>;
+  /**
+   * Replaces the setup list: units written first after every (re)connect, before anything queued.
+   * While connected, units new to the list are written now, once; the Link is their only writer.
+   */
   setSetup(units: readonly WireUnit[]): void;
   /** A snapshot of the counters. */
   stats(): LinkStats;

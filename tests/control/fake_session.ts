@@ -3,10 +3,13 @@
  * server, and a small session that implements {@link ControlTarget} over a real `Link` to it.
  *
  * The session is a test double of the lead's session (not built yet, and not this room's): it does
- * what the contract asks with real parts (operator guard, real link, real socket) and records the
+ * what the contract asks with real parts (the operator's outbound path, real link, real socket) and records the
  * calls it cannot carry out (reload, stop).
  */
-import { operatorGuard } from "../../runtime/control/operator_guard.ts";
+import { realClock } from "../../runtime/clock/clock.ts";
+import { createEchoTracker } from "../../runtime/host/echo.ts";
+import { createOutbound } from "../../runtime/host/outbound.ts";
+import { silentLogger } from "../../runtime/log/logger.ts";
 import type { TrafficRecord } from "../../runtime/record/schema.ts";
 import type {
   ControlSendResult,
@@ -15,7 +18,7 @@ import type {
 } from "../../runtime/session/control_target.ts";
 import { type Channel, createChannel } from "../../runtime/transport/channel.ts";
 import type { LinkWithExtras } from "../../runtime/transport/link.ts";
-import { openLink } from "../../runtime/transport/open.ts";
+import { openLink } from "../../runtime/session/open_link.ts";
 
 /** A loopback TCP server that counts connections and keeps every line each one sent. */
 export interface Peer {
@@ -142,6 +145,20 @@ export async function fakeSession(
     }
   })();
   let refused = 0;
+  // The operator's real outbound path (ACL, guard, echo mark), with the link as its sink.
+  const outbound = createOutbound({
+    clock: realClock,
+    log: silentLogger,
+    guardContext: () => ({ commands: { hasStartupFst: false } }),
+    echo: createEchoTracker(),
+    sink: async (unit, source) => {
+      const out = await link.send(unit);
+      if (out.status === "written") {
+        publish({ dir: "out", conn: out.connection, bot: source, line: unit.text });
+      }
+      return out;
+    },
+  });
   const calls = { reload: [] as (string | undefined)[], stop: 0 };
   let closed = false;
   const shutdown = async () => {
@@ -160,17 +177,13 @@ export async function fakeSession(
       return subs.size;
     },
     async send(line, { allowDangerous }): Promise<ControlSendResult> {
-      const checked = operatorGuard(line, { commands: { hasStartupFst: false }, allowDangerous });
-      if (!checked.ok) {
+      const r = await outbound.sendAsOperator(line, { allowDangerous });
+      if (!r.ok) {
         refused++;
-        return { status: "refused", refusal: checked.refusal };
+        return { status: "refused", refusal: r.refusal };
       }
-      const out = await link.send(checked.unit);
-      if (out.status === "written") {
-        publish({ dir: "out", conn: out.connection, bot: "control", line });
-        return { status: "written", conn: out.connection };
-      }
-      return out;
+      const out = r.outcome;
+      return out.status === "written" ? { status: "written", conn: out.connection } : out;
     },
     async *tail(signal) {
       const ch = createChannel<TrafficRecord>();

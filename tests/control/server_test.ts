@@ -100,7 +100,7 @@ Deno.test("tail streams inbound lines as text, or records of both directions as 
       if (records.length === 2) break;
     }
     assertEquals(records.map((r) => [r.dir, r.line, r.bot]), [
-      ["out", "MESSAGE|out1", "control"],
+      ["out", "MESSAGE|out1", "operator"],
       ["in", "MOTION_EVENT_ADD|mei|wave", undefined],
     ]);
     assert(records.every((r) => r.conn.startsWith("tcp")), "connection named");

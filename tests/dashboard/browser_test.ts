@@ -146,7 +146,7 @@ await browserTest(
           const row = page.locator("#traffic tr.refused", { hasText: "EXECUTE|calc.exe" }).first();
           await row.waitFor(WAIT);
           assertEquals(await row.getAttribute("data-refused"), "acl-denied");
-          assertEquals((await row.locator("td.bot").textContent())?.trim(), "dashboard");
+          assertEquals((await row.locator("td.bot").textContent())?.trim(), "operator");
         },
       );
 

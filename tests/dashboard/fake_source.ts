@@ -1,9 +1,12 @@
 /**
  * A {@link DashboardSource} double for the server and page tests: a real traffic tap, a refusal
- * feed, the real operator guard for sends, fixed bot rows, and a conversation feed the test sets.
+ * feed, the real operator path (host/outbound.ts) for sends, fixed bot rows, and a conversation feed the test sets.
  * The real session behind the dashboard is exercised by browser_test.ts.
  */
-import { operatorGuard } from "../../runtime/control/operator_guard.ts";
+import { realClock } from "../../runtime/clock/clock.ts";
+import { createEchoTracker } from "../../runtime/host/echo.ts";
+import { createOutbound } from "../../runtime/host/outbound.ts";
+import { silentLogger } from "../../runtime/log/logger.ts";
 import { createTrafficTap } from "../../runtime/session/traffic.ts";
 import type {
   AvatarView,
@@ -30,6 +33,19 @@ export function fakeSource(conversation?: FakeConversation) {
   const convFns = new Set<() => void>();
   const conv = conversation;
   if (conv) conv.changed = () => convFns.forEach((f) => f());
+  const outbound = createOutbound({
+    clock: realClock,
+    log: silentLogger,
+    guardContext: () => ({ commands: { hasStartupFst: false } }),
+    echo: createEchoTracker(),
+    onRefused: (src, line, refusal) =>
+      refusedFns.forEach((fn) => fn({ source: src, line, refusal })),
+    sink: (unit, src) => {
+      sent.push(unit.text);
+      tap.emit("out", "test", unit.text, { bot: src });
+      return Promise.resolve({ status: "written", connection: "test" });
+    },
+  });
   const source: DashboardSource = {
     onTraffic: (fn) => tap.onRecord(fn),
     onRefused(fn) {
@@ -38,15 +54,10 @@ export function fakeSource(conversation?: FakeConversation) {
     },
     bots: () => [{ name: "greeter", state: "running", level: "os", restarts: 0 }],
     link: () => ({ plan: "test", startedAt: "2026-01-01T00:00:00.000Z", stats: { state: "up" } }),
-    send(line, { allowDangerous }) {
-      const v = operatorGuard(line, { commands: { hasStartupFst: false }, allowDangerous });
-      if (!v.ok) {
-        for (const fn of refusedFns) fn({ source: "dashboard", line, refusal: v.refusal });
-        return Promise.resolve({ status: "refused", refusal: v.refusal });
-      }
-      sent.push(v.unit.text);
-      tap.emit("out", "test", v.unit.text, { bot: "control" });
-      return Promise.resolve({ status: "written", conn: "test" });
+    async send(line, { allowDangerous }) {
+      const r = await outbound.sendAsOperator(line, { allowDangerous });
+      if (!r.ok) return { status: "refused", refusal: r.refusal };
+      return r.outcome.status === "written" ? { status: "written", conn: "test" } : r.outcome;
     },
     reload(name) {
       reloads.push(name);

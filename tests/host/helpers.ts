@@ -9,6 +9,11 @@ import type { LaunchPlan, LaunchSpec } from "../../runtime/sandbox/types.ts";
 import type { SendOutcome } from "../../runtime/transport/types.ts";
 import type { WireUnit } from "../../runtime/wire/types.ts";
 import type { GuardContext } from "../../runtime/wire/guard.ts";
+import { realClock } from "../../runtime/clock/clock.ts";
+import type { Logger } from "../../runtime/log/logger.ts";
+import { createLink } from "../../runtime/transport/link.ts";
+import { type MemoryConn, memoryConn, memoryListener } from "../../runtime/transport/memory.ts";
+import { createRuntime } from "../../runtime/session/runtime.ts";
 
 /** Absolute path of tests/host/fixtures/. */
 export const FIXTURES = new URL("./fixtures/", import.meta.url).pathname;
@@ -84,4 +89,56 @@ export function recordingSink() {
     });
   };
   return { sink, lines, waitLine };
+}
+
+/**
+ * A host composed as `start` composes it (createRuntime over the one Link), whose far end is an
+ * in-process connection recording every line written to it. `connect(id)` makes MMDAgent-EX
+ * (connect again), `drop()` makes it go away.
+ */
+export async function memoryRuntime(manifest: Manifest, logger: Logger) {
+  const listener = memoryListener("test peer");
+  const link = createLink({ kind: "listen", listener }, { describe: "test peer" });
+  const rt = createRuntime({
+    manifest,
+    link,
+    clock: realClock,
+    logger,
+    launcher: await launcher(),
+  });
+  const conns: { id: string; lines: string[]; conn: MemoryConn }[] = [];
+  const decoder = new TextDecoder();
+  return {
+    rt,
+    conns,
+    /** Lines written to the far end, over all connections. */
+    lines: () => conns.flatMap((c) => c.lines),
+    connect(id: string) {
+      const entry = { id, lines: [] as string[], conn: undefined as unknown as MemoryConn };
+      entry.conn = memoryConn(id, {
+        write: (b) => entry.lines.push(decoder.decode(b).replace(/\n$/, "")),
+      });
+      conns.push(entry);
+      listener.accept(entry.conn);
+    },
+    /** The far end says `line`. */
+    say(line: string) {
+      conns.at(-1)!.conn.push(new TextEncoder().encode(line + "\n"));
+    },
+    drop() {
+      conns.at(-1)?.conn.end();
+    },
+    /** Resolves once a written line matches; rejects after `ms`. */
+    async waitLine(pred: RegExp, ms = 15_000): Promise<string> {
+      const end = Date.now() + ms;
+      for (;;) {
+        const found = conns.flatMap((c) => c.lines).find((l) => pred.test(l));
+        if (found !== undefined) return found;
+        if (Date.now() > end) {
+          throw new Error(`no line matching ${pred} within ${ms} ms; got ${JSON.stringify(conns)}`);
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+  };
 }

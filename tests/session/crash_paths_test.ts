@@ -140,8 +140,16 @@ function runCli(args: string[], runtimeDir: string) {
 }
 
 /** `send`'s stderr block for one refused line (formatRefusal: the JSON-escaped line). */
-function refusedBlock(line: string): string {
-  return `mmdbot send: refused (crash-trigger): ${JSON.stringify(line).slice(1, -1)}`;
+/**
+ * The code an operator line meets: operator lines take the bots' outbound path in the same order
+ * (ACL, then guard), so a dangerous trigger meets the ACL first, as for a bot without the grant.
+ */
+function operatorCode(trigger: string): string {
+  return GRANTS.includes(trigger) ? "acl-denied" : "crash-trigger";
+}
+
+function refusedBlock(line: string, trigger: string): string {
+  return `mmdbot send: refused (${operatorCode(trigger)}): ${JSON.stringify(line).slice(1, -1)}`;
 }
 
 Deno.test("fixture: every §9 trigger command appears, plain, wrapped in __AV_MESSAGE, and nested", () => {
@@ -222,7 +230,7 @@ Deno.test("session paths: a bot's sends and setup lines, the control channel and
     for (const { line, trigger } of CRASH_LINES) {
       const r = await s.send(line, { allowDangerous: false });
       assert(r.status === "refused", `control channel let through ${line}: ${JSON.stringify(r)}`);
-      assertEquals(r.refusal.code, "crash-trigger", line);
+      assertEquals(r.refusal.code, operatorCode(trigger), line);
       assertIncludes(r.refusal.reason, trigger, line);
     }
     assertEquals(s.status().refusedLines, CRASH_LINES.length);
@@ -233,8 +241,8 @@ Deno.test("session paths: a bot's sends and setup lines, the control channel and
     const stderr = new TextDecoder().decode(all.stderr);
     assertEquals(all.code, 1, stderr);
     for (const { line, trigger } of CRASH_LINES) {
-      assertIncludes(stderr, refusedBlock(line));
-      assertIncludes(stderr.slice(stderr.indexOf(refusedBlock(line))), trigger);
+      assertIncludes(stderr, refusedBlock(line, trigger));
+      assertIncludes(stderr.slice(stderr.indexOf(refusedBlock(line, trigger))), trigger);
     }
     assert(!stderr.includes("own connection"), `send did not use the runtime:\n${stderr}`);
     const one = await runCli(["send", mdf, "TEXTAREA_SET|ta1|"], runtimeDir);
@@ -267,8 +275,8 @@ Deno.test("send --direct with no runtime refuses every crash trigger with exit 1
     const stderr = new TextDecoder().decode(out.stderr);
     assertEquals(out.code, 1, stderr);
     for (const { line, trigger } of CRASH_LINES) {
-      assertIncludes(stderr, refusedBlock(line));
-      assertIncludes(stderr.slice(stderr.indexOf(refusedBlock(line))), trigger);
+      assertIncludes(stderr, refusedBlock(line, trigger));
+      assertIncludes(stderr.slice(stderr.indexOf(refusedBlock(line, trigger))), trigger);
     }
     assertIncludes(new TextDecoder().decode(out.stdout), "written  MESSAGE|direct-ok");
     await until(() => p.received.includes("MESSAGE|direct-ok"), "the harmless line");

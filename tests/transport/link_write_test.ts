@@ -4,7 +4,7 @@
  * stalled socket keeps later units in the bounded queue.
  */
 import { assert, assertEquals, eventually } from "../assert.ts";
-import { openLink } from "../../runtime/transport/open.ts";
+import { openLink } from "../../runtime/session/open_link.ts";
 import type { SendOutcome } from "../../runtime/transport/types.ts";
 import { closeLikeMmdagent, EventReader, guard, LineReader, pause, unit } from "./helpers.ts";
 

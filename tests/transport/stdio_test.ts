@@ -4,7 +4,7 @@
  */
 import { assert, assertEquals } from "../assert.ts";
 import { EventReader, guard, pause, unit } from "./helpers.ts";
-import { openLink } from "../../runtime/transport/open.ts";
+import { openLink } from "../../runtime/session/open_link.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

@@ -2,7 +2,7 @@
  * mmdbot as TCP client (MMDAgent-EX runs its TCP server): a Deno.listen peer plays MMDAgent-EX.
  */
 import { assert, assertEquals } from "../assert.ts";
-import { openLink } from "../../runtime/transport/open.ts";
+import { openLink } from "../../runtime/session/open_link.ts";
 import { VirtualClock } from "../../runtime/clock/virtual.ts";
 import {
   bytes,

@@ -3,7 +3,7 @@
  * MMDAgent-EX connecting, dying and reconnecting.
  */
 import { assert, assertEquals } from "../assert.ts";
-import { openLink } from "../../runtime/transport/open.ts";
+import { openLink } from "../../runtime/session/open_link.ts";
 import { createLink } from "../../runtime/transport/link.ts";
 import { listenTcp } from "../../runtime/transport/tcp_server.ts";
 import {

@@ -3,7 +3,7 @@
  * TCP plays MMDAgent-EX and inspects every frame the server sends.
  */
 import { assert, assertEquals } from "../assert.ts";
-import { openLink } from "../../runtime/transport/open.ts";
+import { openLink } from "../../runtime/session/open_link.ts";
 import { memoryLogger } from "../../runtime/log/logger.ts";
 import { makeUnit } from "../../runtime/wire/types.ts";
 import { encodeFrame, type RawFrame, type RawWsClient, rawWsConnect } from "./raw_ws.ts";

@@ -1,18 +1,19 @@
 /**
- * Opens the session-long link a {@link ConnectionPlan} asks for: the one entry point the CLI and
- * the control channel use.
+ * Opens the session-long link a {@link ConnectionPlan} asks for: the one place where the `.mdf`'s
+ * plan meets the transports (which know nothing of `.mdf` files), used by `start` and by the CLI's
+ * own connection.
  */
 import type { Clock } from "../clock/clock.ts";
 import type { Logger } from "../log/logger.ts";
 import { silentLogger } from "../log/logger.ts";
 import type { ConnectionPlan } from "../mdf/plan_types.ts";
-import type { BackoffOptions } from "./backoff.ts";
-import { createLink, type LinkWithExtras } from "./link.ts";
-import { stdioConn, type StdioStreams } from "./stdio.ts";
-import { dialTcp } from "./tcp_client.ts";
-import { listenTcp } from "./tcp_server.ts";
-import type { OverflowPolicy } from "./types.ts";
-import { listenWs } from "./ws_server.ts";
+import type { BackoffOptions } from "../transport/backoff.ts";
+import { createLink, type LinkWithExtras } from "../transport/link.ts";
+import { stdioConn, type StdioStreams } from "../transport/stdio.ts";
+import { dialTcp } from "../transport/tcp_client.ts";
+import { listenTcp } from "../transport/tcp_server.ts";
+import type { OverflowPolicy } from "../transport/types.ts";
+import { listenWs } from "../transport/ws_server.ts";
 
 /** Options of {@link openLink}. */
 export interface OpenLinkOptions {

@@ -10,13 +10,11 @@ import { formatFinding } from "../mdf/finding.ts";
 import { loadMdf } from "../mdf/layer.ts";
 import { planConnection } from "../mdf/plan.ts";
 import type { ConnectionPlan } from "../mdf/plan_types.ts";
+import { realClock } from "../clock/clock.ts";
 import type { TrafficRecord } from "../record/schema.ts";
-import { openLink } from "../transport/open.ts";
 import type { LinkWithExtras } from "../transport/link.ts";
-import type { SendOutcome } from "../transport/types.ts";
-import type { GuardContext } from "../wire/guard.ts";
-import type { Refusal } from "../wire/types.ts";
-import { operatorGuard } from "./operator_guard.ts";
+import { openLink } from "./open_link.ts";
+import { createRuntime, type OperatorResult } from "./runtime.ts";
 import { TIMED_OUT, within } from "../clock/deadline.ts";
 
 /** Why `send`/`listen` open their own connection (logged before they do). */
@@ -55,7 +53,7 @@ export interface DirectOptions {
 }
 
 /** Result of one {@link DirectLink.send}. */
-export type DirectSendResult = SendOutcome | { status: "refused"; refusal: Refusal };
+export type DirectSendResult = OperatorResult;
 
 /** Result of one {@link DirectLink.deliver}. */
 export type DeliverResult =
@@ -86,17 +84,17 @@ export interface DirectLink {
   connected(timeoutMs: number): Promise<string>;
   /** True once any connection to MMDAgent-EX was made (closing then has consequences). */
   readonly everConnected: boolean;
-  /** Guard + operator ACL, then the link. */
+  /** The operator's outbound path (ACL, guard, echo mark), then the link. */
   send(line: string, allowDangerous: boolean): Promise<DirectSendResult>;
   /**
-   * Guard + operator ACL, the link, then MMDAgent-EX's echo of the line: MMDAgent-EX echoes every
-   * line it issues to every peer, so the echo proves it took the line from the socket (closing
-   * before that loses it: reference 7.5). A written line whose echo does not come within
+   * The operator's outbound path, the link, then MMDAgent-EX's echo of the line: MMDAgent-EX
+   * echoes every line it issues to every peer, so the echo proves it took the line from the socket
+   * (closing before that loses it: reference 7.5). A written line whose echo does not come within
    * `echoTimeoutMs` is `not-delivered`. `sent` settles once the line is written (or refused), so
    * a caller can write the next line while this one's echo is awaited.
    */
   deliver(line: string, allowDangerous: boolean, echoTimeoutMs: number): Delivery;
-  /** Calls `fn` with every inbound line and every line sent, as traffic records. */
+  /** Calls `fn` with every inbound line and every line sent (bot `operator`), as records. */
   onRecord(fn: (r: TrafficRecord) => void): void;
   /** Flushes and closes (the caller prints the warning first). */
   close(): Promise<void>;
@@ -124,63 +122,46 @@ export async function openDirect(
     );
   }
   const fst = join(doc.dir, basename(doc.content.file).replace(/\.mdf$/i, "") + ".fst");
-  const guard: GuardContext = {
-    mode: "socket",
-    commands: { hasStartupFst: await exists(fst) },
-  };
   const link: LinkWithExtras = await openLink(plan, {
     logger,
     cert: options.cert,
     key: options.key,
   });
-  const started = performance.now();
-  const listeners: ((r: TrafficRecord) => void)[] = [];
-  const record = (dir: "in" | "out", conn: string, line: string, bot?: string) => {
-    const r: TrafficRecord = {
-      time: new Date().toISOString(),
-      t: Math.round(performance.now() - started),
-      dir,
-      conn,
-      ...(bot ? { bot } : {}),
-      line,
-    };
-    for (const fn of listeners) fn(r);
-  };
+  // The same composition as `start`, with no bots: the operator's lines take the one outbound path.
+  const runtime = createRuntime({
+    manifest: { file: mdfPath, bots: [] },
+    link,
+    clock: realClock,
+    logger,
+    launcher: () => {
+      throw new Error("the CLI's own connection runs no bots");
+    },
+    content: { hasStartupFst: await exists(fst) },
+  });
   let current: string | undefined;
   let everConnected = false;
+  const waiters: ((conn: string) => void)[] = [];
+  runtime.onLinkState((ev) => {
+    logger.debug(`link ${ev.state}`, { connection: ev.connection, detail: ev.detail });
+    if (ev.state === "connected" && ev.connection) {
+      current = ev.connection;
+      everConnected = true;
+      logger.info("connected to MMDAgent-EX", { connection: ev.connection });
+      for (const w of waiters.splice(0)) w(ev.connection);
+    } else if (ev.state === "disconnected") {
+      current = undefined;
+    }
+  });
   // Lines written and not yet echoed, by echo text, oldest first (one line may be sent twice).
   const awaiting = new Map<string, (() => void)[]>();
-  const echoed = (text: string) => {
-    const list = awaiting.get(text);
+  runtime.tap.onRecord((r) => {
+    if (r.dir !== "in") return;
+    const list = awaiting.get(r.line);
     const first = list?.shift();
-    if (list && list.length === 0) awaiting.delete(text);
+    if (list && list.length === 0) awaiting.delete(r.line);
     first?.();
-  };
-  const waiters: ((conn: string) => void)[] = [];
-  const pump = (async () => {
-    for await (const ev of link.events()) {
-      if (ev.kind === "line") {
-        record("in", ev.connection, ev.line.text);
-        echoed(ev.line.text);
-      } else if (ev.kind === "dropped") {
-        logger.warn("MMDAgent-EX sent a line over the inbound limit; dropped", {
-          bytes: ev.dropped.byteLength,
-          head: ev.dropped.head,
-        });
-      } else {
-        logger.debug(`link ${ev.state}`, { connection: ev.connection, detail: ev.detail });
-        if (ev.state === "connected" && ev.connection) {
-          current = ev.connection;
-          everConnected = true;
-          logger.info("connected to MMDAgent-EX", { connection: ev.connection });
-          for (const w of waiters.splice(0)) w(ev.connection);
-        } else if (ev.state === "disconnected") {
-          current = undefined;
-          logger.warn("MMDAgent-EX disconnected", { detail: ev.detail });
-        }
-      }
-    }
-  })();
+  });
+  await runtime.start();
 
   return {
     plan,
@@ -203,21 +184,10 @@ export async function openDirect(
         waiters.push(done);
       });
     },
-    async send(line, allowDangerous) {
-      const checked = operatorGuard(line, { ...guard, allowDangerous });
-      if (!checked.ok) return { status: "refused", refusal: checked.refusal };
-      const outcome = await link.send(checked.unit);
-      if (outcome.status === "written") record("out", outcome.connection, line, "cli");
-      return outcome;
-    },
+    send: (line, allowDangerous) => runtime.sendAsOperator(line, { allowDangerous }),
     deliver(line, allowDangerous, echoTimeoutMs) {
-      const checked = operatorGuard(line, { ...guard, allowDangerous });
-      if (!checked.ok) {
-        const refused = Promise.resolve({ status: "refused" as const, refusal: checked.refusal });
-        return { sent: refused, outcome: refused };
-      }
       // Registered before the write: the echo can come back before the write's promise settles.
-      const text = echoText(checked.unit.text);
+      const text = echoText(line);
       let heard!: () => void;
       const echo = new Promise<void>((r) => heard = r);
       const list = awaiting.get(text) ?? [];
@@ -229,14 +199,11 @@ export async function openDirect(
         if (l && i >= 0) l.splice(i, 1);
         if (l && l.length === 0) awaiting.delete(text);
       };
-      const sent: Promise<DirectSendResult> = link.send(checked.unit).then((outcome) => {
-        if (outcome.status === "written") record("out", outcome.connection, line, "cli");
-        else forget();
-        return outcome;
-      }, (err) => {
-        forget();
-        throw err;
-      });
+      const sent: Promise<DirectSendResult> = runtime.sendAsOperator(line, { allowDangerous })
+        .then((outcome) => {
+          if (outcome.status !== "written") forget();
+          return outcome;
+        });
       const outcome = sent.then(async (s): Promise<DeliverResult> => {
         if (s.status !== "written") return s;
         const since = performance.now();
@@ -259,12 +226,9 @@ export async function openDirect(
       return { sent, outcome };
     },
     onRecord(fn) {
-      listeners.push(fn);
+      runtime.tap.onRecord(fn);
     },
-    async close() {
-      await link.close();
-      await pump;
-    },
+    close: () => runtime.stop(),
   };
 }
 
