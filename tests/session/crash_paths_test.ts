@@ -278,7 +278,7 @@ Deno.test("send --direct with no runtime refuses every crash trigger with exit 1
       assertIncludes(stderr, refusedBlock(line, trigger));
       assertIncludes(stderr.slice(stderr.indexOf(refusedBlock(line, trigger))), trigger);
     }
-    assertIncludes(new TextDecoder().decode(out.stdout), "written  MESSAGE|direct-ok");
+    assertIncludes(new TextDecoder().decode(out.stdout), "delivered  MESSAGE|direct-ok");
     await until(() => p.received.includes("MESSAGE|direct-ok"), "the harmless line");
     assertNoTrigger(p.received, (l) => l === "MESSAGE|direct-ok");
     assertEquals(p.emu.faults, []);
