@@ -47,5 +47,14 @@ export {
   type WaitOptions,
 } from "./runtime/bot/define.ts";
 export { type Refusal, RefusedError } from "./runtime/wire/types.ts";
+export {
+  type BotStore,
+  type ChatMessage,
+  type Commit,
+  type Entry,
+  type History,
+  type ListOptions,
+  StoreError,
+} from "./runtime/bot/store.ts";
 export type * from "./runtime/catalog/messages.gen.ts";
 export type { EventView } from "./runtime/catalog/events.ts";

@@ -23,9 +23,15 @@ export interface BotFeature {
   receive?: Partial<Record<string, (msg: HostToBot) => void>>;
 }
 
+/** Context properties only features provide (the engine's own parts leave them out). */
+export type FeatureProvided = "store";
+
 /** The base context: `parts` first, then each feature's additions. */
-export function createBaseContext(parts: BotContext<unknown>, features: readonly BotFeature[]) {
-  const base = parts;
+export function createBaseContext(
+  parts: Omit<BotContext<unknown>, FeatureProvided>,
+  features: readonly BotFeature[],
+): BotContext<unknown> {
+  const base = parts as BotContext<unknown>;
   for (const f of features) {
     if (f.context) Object.defineProperties(base, Object.getOwnPropertyDescriptors(f.context));
   }

@@ -2,6 +2,7 @@
  * The bot authoring API: a builder that records handlers, and the types of the contexts they get.
  * Loaded inside the bot process, so it imports nothing from npm and only types from the catalog.
  */
+import type { BotStore } from "./store.ts";
 import type { EventView } from "../catalog/events.ts";
 import type { MessageName } from "../catalog/messages.gen.ts";
 
@@ -175,6 +176,15 @@ export interface BotContext<S = Record<string, unknown>> {
   readonly log: BotLogger;
   /** True while MMDAgent-EX is connected. */
   readonly connected: boolean;
+  /**
+   * The bot's own persistent key-value store, kept by the host across restarts, hot reloads and
+   * runtime restarts (see `runtime/store/`), with a conversation-history helper.
+   *
+   * @example
+   * await ctx.store.set("user/name", "Ada");
+   * const name = await ctx.store.get<string>("user/name");
+   */
+  readonly store: BotStore;
 }
 
 /** The context of a message handler: the message plus everything a {@link BotContext} offers. */

@@ -19,6 +19,7 @@
  * messages; the type check there fails until both agree.
  */
 import type { Refusal } from "../wire/types.ts";
+import type { StoreOp, StoreProblem, StoreResult } from "../store/protocol.ts";
 
 /**
  * Longest text (a sent line, a setup line, a log message, in JSON-escaped characters) one message
@@ -82,7 +83,10 @@ export type HostToBot =
   | { t: "timer-refused"; timer: number; refusal: Refusal }
   /** `status`: `written`, `queued`, `dropped`, or `unknown` when asked too late (see the host). */
   | { t: "sent"; req: number; ok: true; status: string }
-  | { t: "sent"; req: number; ok: false; refusal: Refusal };
+  | { t: "sent"; req: number; ok: false; refusal: Refusal }
+  /** Store (llm, #15): the answer to the bot's `store` request `req`. */
+  | { t: "stored"; req: number; ok: true; result: StoreResult }
+  | { t: "stored"; req: number; ok: false; error: StoreProblem };
 
 /** Where a load failure or handler error happened in the author's code. */
 export interface ErrorReport {
@@ -115,4 +119,6 @@ export type BotToHost =
   | { t: "timer-clear"; timer: number }
   | { t: "log"; level: "debug" | "info" | "warn" | "error"; msg: string }
   | { t: "error"; where: string; error: ErrorReport }
-  | { t: "stopped" };
+  | { t: "stopped" }
+  /** Store (llm, #15): one request to the bot's own store (`ctx.store`), answered by `stored`. */
+  | { t: "store"; req: number; op: StoreOp };

@@ -6,6 +6,8 @@
  *
  * @module
  */
+import type { BotFeature } from "./context.ts";
+import type { FeatureIO } from "./engine.ts";
 import type { BotToHost, HostToBot } from "./protocol.ts";
 import { IPC_MAX_TEXT } from "./protocol.ts";
 import type {
@@ -20,7 +22,7 @@ import type {
 /** A store request failed: over the quota (`quota`), a bad key or value (`invalid`), or the host could not use the file (`unavailable`). */
 export class StoreError extends Error {
   /** Why. */
-  readonly code: StoreProblem["code"];
+  readonly code: "quota" | "invalid" | "unavailable";
   /** What to change, when known. */
   readonly fix?: string;
   /** Creates the error from the host's answer. */
@@ -34,8 +36,11 @@ export class StoreError extends Error {
 
 /** One stored entry with the version of its last write (for compare-and-set). */
 export interface Entry<T = unknown> {
+  /** The key. */
   key: string;
+  /** The value, parsed from its JSON. */
   value: T;
+  /** The store's version at the entry's last write. */
   version: number;
 }
 
@@ -62,8 +67,10 @@ export interface Commit {
 }
 
 /** One turn of a conversation, as an LLM chat API takes it. */
-export interface Turn {
+export interface ChatMessage {
+  /** Who said it. */
   role: "system" | "user" | "assistant";
+  /** What was said. */
   content: string;
   /** Host time it was added (ms), set by `append`. */
   at?: number;
@@ -75,9 +82,9 @@ export interface History {
    * Adds a turn at the end. With `keep`, the turn `keep` places back is deleted in the same
    * commit, so the history never holds more than `keep` turns (when always appended with it).
    */
-  append(turn: Turn, options?: { keep?: number }): Promise<void>;
+  append(turn: ChatMessage, options?: { keep?: number }): Promise<void>;
   /** The last `n` turns, oldest first. */
-  last(n: number): Promise<Turn[]>;
+  last(n: number): Promise<ChatMessage[]>;
   /** Deletes every turn. */
   clear(): Promise<void>;
 }
@@ -140,7 +147,8 @@ export function createStoreClient(post: (msg: BotToHost) => void, now: () => num
       return Promise.reject(
         new StoreError({
           code: "invalid",
-          message: `this store request is ${size} characters as JSON, more than the ${IPC_MAX_TEXT} ` +
+          message:
+            `this store request is ${size} characters as JSON, more than the ${IPC_MAX_TEXT} ` +
             "one message to the host may carry",
           fix: "store big data in several keys, or in a file of the bot's folder (write: [.])",
         }),
@@ -238,7 +246,7 @@ export function createStoreClient(post: (msg: BotToHost) => void, now: () => num
     const item = (n: number) => `${base}t/${String(n).padStart(12, "0")}`;
     return {
       append: async (turn, options = {}) => {
-        const entry: Turn = { role: turn.role, content: turn.content, at: turn.at ?? now() };
+        const entry: ChatMessage = { role: turn.role, content: turn.content, at: turn.at ?? now() };
         for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
           const next = await getEntry<number>(counter);
           const n = next?.value ?? 0;
@@ -259,7 +267,7 @@ export function createStoreClient(post: (msg: BotToHost) => void, now: () => num
       },
       last: async (n) => {
         if (n <= 0) return [];
-        const { entries } = await list<Turn>({
+        const { entries } = await list<ChatMessage>({
           prefix: `${base}t/`,
           limit: Math.min(n, 1000),
           reverse: true,
@@ -285,5 +293,14 @@ export function createStoreClient(post: (msg: BotToHost) => void, now: () => num
       if (msg.ok) p.resolve(msg.result);
       else p.reject(new StoreError(msg.error));
     },
+  };
+}
+
+/** The store as a bot-side feature: `ctx.store` on every context, `stored` answers settled. */
+export function storeFeature(io: FeatureIO): BotFeature {
+  const client = createStoreClient(io.post, io.now);
+  return {
+    context: { store: client.store },
+    receive: { stored: (msg) => client.receive(msg as Extract<HostToBot, { t: "stored" }>) },
   };
 }

@@ -14,6 +14,7 @@ import { eventArgs } from "../catalog/events.ts";
 import type { BotSpec, Manifest } from "../manifest/types.ts";
 import { npmImportFix } from "../sandbox/npm_cache.ts";
 import type { IsolationLevel, LaunchPlan, LaunchSpec } from "../sandbox/types.ts";
+import type { StoreReply, Stores } from "../store/stores.ts";
 import type { GuardContext } from "../wire/guard.ts";
 import { type Message, parseInbound } from "../wire/parse.ts";
 import type { InboundLine, Refusal, WireUnit } from "../wire/types.ts";
@@ -58,6 +59,11 @@ export interface HostOptions {
   setSetup?: (units: readonly WireUnit[]) => void;
   /** Watch bot folders and reload a bot when its files change (default false). */
   watch?: boolean;
+  /**
+   * Each bot's persistent store behind `ctx.store` (`runtime/store/`); kept by the caller across
+   * bot restarts and reloads. Without it, store requests fail with code `unavailable`.
+   */
+  stores?: Stores;
 }
 
 /** Where a line came from. */
@@ -361,6 +367,16 @@ export function createHost(options: HostOptions): Host {
     publishSetup();
   };
 
+  const storeReply = (spec: BotSpec, op: Parameters<Stores["handle"]>[1]): StoreReply =>
+    options.stores?.handle(spec, op) ?? {
+      ok: false,
+      error: {
+        code: "unavailable",
+        message: "this runtime was started without a store",
+        fix: "run the bot with `start` or the test kit, which open one",
+      },
+    };
+
   const botLog = (name: string) => options.logger.child(`bot:${name}`);
 
   /** Starts a new instance of the slot's bot; resolves with it once loaded, or with the error. */
@@ -387,6 +403,11 @@ export function createHost(options: HostOptions): Host {
       send: (line) => outbound.send(line, senderOf(slot)),
       setup: (lines) => {
         if (slot.instance === instance) acceptSetup(slot, lines);
+      },
+      onFeature: (msg) => {
+        if (msg.t === "store") {
+          instance.post({ t: "stored", req: msg.req, ...storeReply(spec, msg.op) });
+        }
       },
       onExit: (why) => onExit(slot, instance, why),
       onError: (text) => {

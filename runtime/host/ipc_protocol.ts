@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { BotToHost } from "../bot/protocol.ts";
+import { storeOpSchema } from "../store/schema.ts";
 
 const MAX_TEXT = 64 * 1024;
 const text = z.string().max(MAX_TEXT);
@@ -38,6 +39,8 @@ export const botToHostSchema = z.discriminatedUnion("t", [
   z.object({ t: z.literal("log"), level: z.enum(["debug", "info", "warn", "error"]), msg: text }),
   z.object({ t: z.literal("error"), where: z.string().max(200), error: errorReport }),
   z.object({ t: z.literal("stopped") }),
+  // Store (llm, #15).
+  z.object({ t: z.literal("store"), req: int, op: storeOpSchema }),
 ]);
 
 // The schema and the bot side's plain types must describe the same messages.

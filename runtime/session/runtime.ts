@@ -11,6 +11,7 @@
  *
  * @module
  */
+import type { Stores } from "../store/stores.ts";
 import type { Clock } from "../clock/clock.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Manifest } from "../manifest/types.ts";
@@ -71,6 +72,11 @@ export interface RuntimeOptions {
   services?: readonly RuntimeService[];
   /** The connection id traffic records carry before the first connection (default empty). */
   initialConnection?: string;
+  /**
+   * The bots' stores behind `ctx.store` (`createStores`); closed by {@link Runtime.stop} after the
+   * bots. Without it, store requests fail with code `unavailable`.
+   */
+  stores?: Stores;
 }
 
 /** What an operator's line ended in. */
@@ -149,6 +155,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     guardContext,
     watch: options.watch ?? false,
     launcher: options.launcher,
+    stores: options.stores,
     setSetup: (units) => link.setSetup(units),
     sink: (unit, source) => {
       // Tapped when handed to the link, not when written: the link's own promise goes back to the
@@ -251,6 +258,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       stopping ??= (async () => {
         await started?.catch(() => {});
         await host.stop();
+        options.stores?.close();
         for (const s of servicesStarted.reverse()) {
           try {
             await s.stop?.();

@@ -17,6 +17,7 @@ import { loadManifest } from "../manifest/load.ts";
 import type { Host } from "../host/host.ts";
 import { type DetectedSandbox, detectSandbox, weakerWarning } from "../sandbox/detect.ts";
 import { createLauncher } from "../sandbox/launcher.ts";
+import { createStores, defaultStoreDir } from "../store/stores.ts";
 import { openLink } from "./open_link.ts";
 import { createLink } from "../transport/link.ts";
 import { memoryListener } from "../transport/memory.ts";
@@ -66,6 +67,8 @@ export interface SessionOptions {
   emulator?: EmulatorOptions;
   /** Services started with the runtime (conversation floor, store, dashboard…). */
   services?: readonly RuntimeService[];
+  /** Folder of the bots' stores (default `.mmdbot-store` beside the manifest). */
+  storeDir?: string;
   logger: Logger;
   clock?: Clock;
 }
@@ -197,6 +200,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     clock,
     logger: log,
     launcher: createLauncher(sandbox),
+    stores: createStores(options.storeDir ?? defaultStoreDir(manifest.file)),
     content: {
       mode: plan.mode === "stdio" ? "stdio" : "socket",
       maxLineBytes: options.maxLineBytes,

@@ -15,6 +15,7 @@ import type { Manifest } from "../manifest/types.ts";
 import type { Host } from "../host/host.ts";
 import { type DetectedSandbox, detectSandbox } from "../sandbox/detect.ts";
 import { createLauncher } from "../sandbox/launcher.ts";
+import { createStores } from "../store/stores.ts";
 import { Emulator } from "../emulator/core.ts";
 import { type EmulatorMemorySide, emulatorMemorySide } from "../emulator/memory_side.ts";
 import { createLink } from "../transport/link.ts";
@@ -57,6 +58,12 @@ export interface TestRuntimeOptions {
   record?: string;
   /** The connection id bots see in `ctx.connection` (default `test`). */
   connection?: string;
+  /**
+   * Folder of the bots' stores (`ctx.store`). Default: a fresh empty folder for this runtime,
+   * removed by `close()`, so every test starts with empty stores. Give the same folder to two
+   * runtimes to test that a bot remembers across a restart (the folder is then left in place).
+   */
+  storeDir?: string;
   /** Longest real time to wait for the bots to go quiet before failing (default 15 000 ms). */
   quietTimeoutMs?: number;
 }
@@ -227,7 +234,10 @@ export async function createTestRuntime(options: TestRuntimeOptions = {}): Promi
     force: Deno.env.get("MMDBOT_SANDBOX") === "deno" ? "deno" : undefined,
   });
   const sandbox = await detected;
+  const ownStore = options.storeDir === undefined;
+  const storeDir = options.storeDir ?? await Deno.makeTempDir({ prefix: "mmdbot-test-store-" });
   const runtime = createRuntime({
+    stores: createStores(storeDir),
     manifest,
     link,
     clock,
@@ -250,6 +260,7 @@ export async function createTestRuntime(options: TestRuntimeOptions = {}): Promi
 
   const stopAll = async () => {
     await runtime.stop();
+    if (ownStore) await Deno.remove(storeDir, { recursive: true }).catch(() => {});
     side?.close();
     emulator?.close();
   };
