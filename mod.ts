@@ -56,5 +56,15 @@ export {
   type ListOptions,
   StoreError,
 } from "./runtime/bot/store.ts";
+export { type ChatRequest, type Llm, LlmError } from "./runtime/bot/llm.ts";
+export { speakLlm, type SpeakLlmOptions, type SpeakLlmResult } from "./runtime/bot/llm_speech.ts";
+export {
+  createTagFilter,
+  parseTagMap,
+  type TagAction,
+  tagCommand,
+  type TagMap,
+  type TagPiece,
+} from "./runtime/bot/tags.ts";
 export type * from "./runtime/catalog/messages.gen.ts";
 export type { EventView } from "./runtime/catalog/events.ts";

@@ -38,6 +38,9 @@
 export {
   createTestRuntime,
   type Direction,
+  type ScriptedLlm,
+  type ScriptedReply,
+  type ScriptedRequest,
   type TestLog,
   type TestRuntime,
   type TestRuntimeOptions,

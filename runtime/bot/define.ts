@@ -3,6 +3,7 @@
  * Loaded inside the bot process, so it imports nothing from npm and only types from the catalog.
  */
 import type { BotStore } from "./store.ts";
+import type { Llm } from "./llm.ts";
 import type { EventView } from "../catalog/events.ts";
 import type { MessageName } from "../catalog/messages.gen.ts";
 
@@ -185,6 +186,11 @@ export interface BotContext<S = Record<string, unknown>> {
    * const name = await ctx.store.get<string>("user/name");
    */
   readonly store: BotStore;
+  /**
+   * An OpenAI-compatible streaming chat completion as an async iterable of text (see
+   * `runtime/bot/llm.ts`): base URL, key and model from the bot's env grants.
+   */
+  readonly llm: Llm;
 }
 
 /** The context of a message handler: the message plus everything a {@link BotContext} offers. */

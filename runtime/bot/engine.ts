@@ -11,6 +11,7 @@
  * `timers.ts`, `waits.ts`, `context.ts` (where contexts are built, and how a feature adds to
  * them), `router.ts` (routes and middleware), `send_builders.ts`, `speak.ts`, `report.ts`.
  */
+import { llmFeature } from "./llm.ts";
 import { storeFeature } from "./store.ts";
 import { type Refusal, RefusedError } from "../wire/types.ts";
 import {
@@ -96,7 +97,7 @@ export interface FeatureIO {
  * Bot-side features, each adding to contexts and handling its own host messages; one line each
  * (see `context.ts` for the shape).
  */
-export const FEATURES: readonly ((io: FeatureIO) => BotFeature)[] = [storeFeature];
+export const FEATURES: readonly ((io: FeatureIO) => BotFeature)[] = [storeFeature, llmFeature];
 
 /** Options of {@link createEngine}. */
 export interface EngineOptions {

@@ -86,7 +86,12 @@ export type HostToBot =
   | { t: "sent"; req: number; ok: false; refusal: Refusal }
   /** Store (llm, #15): the answer to the bot's `store` request `req`. */
   | { t: "stored"; req: number; ok: true; result: StoreResult }
-  | { t: "stored"; req: number; ok: false; error: StoreProblem };
+  | { t: "stored"; req: number; ok: false; error: StoreProblem }
+  /**
+   * LLM (llm, #15): the test kit's scripted stream for request `req`: the status first, then body
+   * text chunks, then `end` (with `error` when the script fails the stream).
+   */
+  | { t: "llm-data"; req: number; status?: number; chunk?: string; end?: boolean; error?: string };
 
 /** Where a load failure or handler error happened in the author's code. */
 export interface ErrorReport {
@@ -121,4 +126,8 @@ export type BotToHost =
   | { t: "error"; where: string; error: ErrorReport }
   | { t: "stopped" }
   /** Store (llm, #15): one request to the bot's own store (`ctx.store`), answered by `stored`. */
-  | { t: "store"; req: number; op: StoreOp };
+  | { t: "store"; req: number; op: StoreOp }
+  /** LLM (llm, #15): a completion request to the test kit's scripted stream (`body` is its JSON). */
+  | { t: "llm-open"; req: number; body: string }
+  /** LLM (llm, #15): the bot stopped reading request `req` (abort, timeout, error). */
+  | { t: "llm-cancel"; req: number };

@@ -64,6 +64,24 @@ export interface HostOptions {
    * bot restarts and reloads. Without it, store requests fail with code `unavailable`.
    */
   stores?: Stores;
+  /**
+   * The test kit's scripted LLM stream, answering bots whose `ctx.llm.stream` uses the base URL
+   * `mmdbot-scripted:`. Without it such requests fail with a 503 saying why.
+   */
+  llm?: ScriptedLlmHost;
+}
+
+/** What answers a bot's scripted LLM request (see `testing.ts`, option `llm`). */
+export interface ScriptedLlmHost {
+  /**
+   * A completion request of bot `bot`; `emit` sends the bot its status, chunks and end. Returns a
+   * function that cancels it (the bot stopped reading).
+   */
+  open(
+    bot: string,
+    body: string,
+    emit: (data: { status?: number; chunk?: string; end?: boolean; error?: string }) => void,
+  ): () => void;
 }
 
 /** Where a line came from. */
@@ -185,6 +203,8 @@ export const BOT_API_PATHS: readonly string[] = [
   ROOT + "runtime/wire/types.ts",
   ROOT + "runtime/catalog/messages.gen.ts",
   ROOT + "runtime/catalog/events.ts",
+  // Sentence segmentation for `speakLlm` (pure, imports nothing).
+  ROOT + "runtime/conversation/segment.ts",
 ];
 
 /** The launch spec of one bot. */
@@ -367,6 +387,8 @@ export function createHost(options: HostOptions): Host {
     publishSetup();
   };
 
+  /** Cancels of scripted LLM requests in progress, by `bot:req`. */
+  const llmCancels = new Map<string, () => void>();
   const storeReply = (spec: BotSpec, op: Parameters<Stores["handle"]>[1]): StoreReply =>
     options.stores?.handle(spec, op) ?? {
       ok: false,
@@ -407,6 +429,22 @@ export function createHost(options: HostOptions): Host {
       onFeature: (msg) => {
         if (msg.t === "store") {
           instance.post({ t: "stored", req: msg.req, ...storeReply(spec, msg.op) });
+        } else if (msg.t === "llm-open") {
+          const emit = (data: { status?: number; chunk?: string; end?: boolean; error?: string }) =>
+            instance.post({ t: "llm-data", req: msg.req, ...data });
+          if (!options.llm) {
+            emit({
+              status: 503,
+              chunk: "mmdbot-scripted: is the test kit's scripted stream; this runtime has none",
+              end: true,
+            });
+          } else {llmCancels.set(
+              `${spec.name}:${msg.req}`,
+              options.llm.open(spec.name, msg.body, emit),
+            );}
+        } else if (msg.t === "llm-cancel") {
+          llmCancels.get(`${spec.name}:${msg.req}`)?.();
+          llmCancels.delete(`${spec.name}:${msg.req}`);
         }
       },
       onExit: (why) => onExit(slot, instance, why),

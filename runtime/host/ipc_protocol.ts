@@ -41,6 +41,9 @@ export const botToHostSchema = z.discriminatedUnion("t", [
   z.object({ t: z.literal("stopped") }),
   // Store (llm, #15).
   z.object({ t: z.literal("store"), req: int, op: storeOpSchema }),
+  // LLM (llm, #15): the test kit's scripted stream.
+  z.object({ t: z.literal("llm-open"), req: int, body: text }),
+  z.object({ t: z.literal("llm-cancel"), req: int }),
 ]);
 
 // The schema and the bot side's plain types must describe the same messages.

@@ -12,6 +12,7 @@
  * @module
  */
 import type { Stores } from "../store/stores.ts";
+import type { ScriptedLlmHost } from "../host/host.ts";
 import type { Clock } from "../clock/clock.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Manifest } from "../manifest/types.ts";
@@ -77,6 +78,8 @@ export interface RuntimeOptions {
    * bots. Without it, store requests fail with code `unavailable`.
    */
   stores?: Stores;
+  /** The test kit's scripted LLM stream (see `scripted_llm.ts`). */
+  llm?: ScriptedLlmHost;
 }
 
 /** What an operator's line ended in. */
@@ -156,6 +159,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     watch: options.watch ?? false,
     launcher: options.launcher,
     stores: options.stores,
+    llm: options.llm,
     setSetup: (units) => link.setSetup(units),
     sink: (unit, source) => {
       // Tapped when handed to the link, not when written: the link's own promise goes back to the

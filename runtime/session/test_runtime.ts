@@ -16,6 +16,8 @@ import type { Host } from "../host/host.ts";
 import { type DetectedSandbox, detectSandbox } from "../sandbox/detect.ts";
 import { createLauncher } from "../sandbox/launcher.ts";
 import { createStores } from "../store/stores.ts";
+import { SCRIPTED_BASE_URL } from "../bot/llm.ts";
+import { createScriptedLlm, type ScriptedLlm, type ScriptedReply } from "./scripted_llm.ts";
 import { Emulator } from "../emulator/core.ts";
 import { type EmulatorMemorySide, emulatorMemorySide } from "../emulator/memory_side.ts";
 import { createLink } from "../transport/link.ts";
@@ -24,6 +26,7 @@ import type { TrafficRecord } from "../record/schema.ts";
 import { createRuntime } from "./runtime.ts";
 
 export type { Direction, TrafficRecord } from "../record/schema.ts";
+export type { ScriptedLlm, ScriptedReply, ScriptedRequest } from "./scripted_llm.ts";
 
 /** Options of {@link createTestRuntime}. */
 export interface TestRuntimeOptions {
@@ -64,6 +67,19 @@ export interface TestRuntimeOptions {
    * runtimes to test that a bot remembers across a restart (the folder is then left in place).
    */
   storeDir?: string;
+  /**
+   * Replies of the scripted OpenAI-compatible stream, in order (see {@link ScriptedReply}): text,
+   * token timings on the virtual clock, HTTP failures, broken or stalled streams. The kit sets
+   * `OPENAI_BASE_URL` to `mmdbot-scripted:` and `OPENAI_MODEL` to `scripted` for the bots (when
+   * their manifest grants them), so an LLM bot's test runs offline and deterministically; more
+   * replies can be queued later with `rt.llm.reply(…)`.
+   */
+  llm?: readonly ScriptedReply[];
+  /**
+   * Environment for the bots, over this process's (only variables their `env:` grant names
+   * reach them), e.g. `{ OPENAI_BASE_URL: "http://127.0.0.1:8080/v1" }` for a real server.
+   */
+  env?: Readonly<Record<string, string>>;
   /** Longest real time to wait for the bots to go quiet before failing (default 15 000 ms). */
   quietTimeoutMs?: number;
 }
@@ -80,6 +96,8 @@ export interface TestLog {
 
 /** A running test runtime (see the module documentation for an example). */
 export interface TestRuntime extends AsyncDisposable {
+  /** The scripted LLM stream: the requests bots made (body, tokens sent, aborted) and more replies. */
+  readonly llm: ScriptedLlm;
   /**
    * The user says `text`: MMDAgent-EX's `RECOG_EVENT_START` then `RECOG_EVENT_STOP|text`. Resolves
    * when the bots have answered and gone quiet.
@@ -236,13 +254,21 @@ export async function createTestRuntime(options: TestRuntimeOptions = {}): Promi
   const sandbox = await detected;
   const ownStore = options.storeDir === undefined;
   const storeDir = options.storeDir ?? await Deno.makeTempDir({ prefix: "mmdbot-test-store-" });
+  const llm = createScriptedLlm(clock, options.llm ?? []);
+  const hostEnv = {
+    ...Deno.env.toObject(),
+    OPENAI_BASE_URL: SCRIPTED_BASE_URL,
+    OPENAI_MODEL: "scripted",
+    ...options.env,
+  };
   const runtime = createRuntime({
     stores: createStores(storeDir),
+    llm,
     manifest,
     link,
     clock,
     logger,
-    launcher: createLauncher(sandbox),
+    launcher: createLauncher(sandbox, { hostEnv }),
     record: options.record,
     initialConnection: conn,
   });
@@ -328,6 +354,7 @@ export async function createTestRuntime(options: TestRuntimeOptions = {}): Promi
 
   let closed: Promise<void> | undefined;
   const rt: TestRuntime = {
+    llm,
     async selectPrompt(index) {
       const ok = emulator?.selectPrompt(index) ?? false;
       await settle();
