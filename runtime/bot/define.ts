@@ -219,8 +219,8 @@ export type Middleware<S> = (
   next: () => Promise<void>,
 ) => void | PromiseLike<unknown>;
 
-/** A lifecycle hook. */
-export type Hook<S> = (ctx: BotContext<S>) => void | Promise<void>;
+/** A lifecycle hook (it may return a send's promise: that does not wait for the result). */
+export type Hook<S> = (ctx: BotContext<S>) => void | PromiseLike<unknown>;
 
 /** Called with an error a handler threw; the bot keeps running. */
 export type ErrorHandler<S> = (error: unknown, ctx: BotContext<S>) => void | Promise<void>;
