@@ -46,14 +46,25 @@ function serve(
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     seen.requests.push(await req.json());
     seen.auth.push(req.headers.get("authorization"));
-    req.signal.addEventListener("abort", () => seen.aborted++);
-    const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-    const writer = writable.getWriter();
+    // Aborted: the client dropped the body before its end (Deno cancels the response stream;
+    // req.signal also fires after a normal end, so it cannot tell).
+    let controller!: ReadableStreamDefaultController<Uint8Array>;
+    let gone = false;
+    const readable = new ReadableStream<Uint8Array>({
+      start: (c) => void (controller = c),
+      cancel: () => {
+        gone = true;
+        seen.aborted++;
+      },
+    });
     const enc = new TextEncoder();
-    const write = (s: string) => writer.write(enc.encode(s)).catch(() => {});
-    const early = handler(req, write).then(() => writer.close().catch(() => {}));
-    const r = await Promise.race([early.then(() => undefined), Promise.resolve(readable)]);
-    void r;
+    const write = (s: string) => {
+      if (!gone) controller.enqueue(enc.encode(s));
+      return Promise.resolve();
+    };
+    handler(req, write).then(() => {
+      if (!gone) controller.close();
+    });
     return new Response(readable, { headers: { "content-type": "text/event-stream" } });
   });
   const url = `http://127.0.0.1:${server.addr.port}/v1`;
