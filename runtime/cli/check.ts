@@ -19,6 +19,7 @@ import type { MmdagentSide } from "../mdf/plan.ts";
 import type { AnyScriptCommand } from "../mdf/anyscript.ts";
 import { analyseMdf, type MdfAnalysis } from "../mdf/analyse.ts";
 import { loadManifest, ManifestError } from "../manifest/load.ts";
+import { lintBots } from "../manifest/lint_bots.ts";
 import type { Manifest } from "../manifest/types.ts";
 import { detectSandbox, weakerWarning } from "../sandbox/detect.ts";
 import type { IsolationLevel } from "../sandbox/types.ts";
@@ -317,6 +318,7 @@ export async function checkBotsSection(
       })),
     };
   }
+  const mistakes = await lintBots(manifest);
   const force = options.forceDeno || Deno.env.get("MMDBOT_SANDBOX") === "deno";
   const detected = await detectSandbox({ force: force ? "deno" : undefined });
   const checks = await validateBots(manifest, {
@@ -341,17 +343,20 @@ export async function checkBotsSection(
   return {
     title,
     lines,
-    findings: checks.flatMap((c) =>
-      c.problems.map((p) => ({
-        severity: "error" as const,
-        file: p.file,
-        line: p.line,
-        col: p.col,
-        code: `bot-${p.code}`,
-        message: `${c.name}: ${p.message}`,
-        fix: p.fix,
-      }))
-    ),
+    findings: [
+      ...checks.flatMap((c) =>
+        c.problems.map((p) => ({
+          severity: "error" as const,
+          file: p.file,
+          line: p.line,
+          col: p.col,
+          code: `bot-${p.code}`,
+          message: `${c.name}: ${p.message}`,
+          fix: p.fix,
+        }))
+      ),
+      ...mistakes,
+    ],
     bots: checks.map(toCheckedBot),
   };
 }

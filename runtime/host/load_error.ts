@@ -10,6 +10,7 @@
  * of spaces): one forged 64 KiB error took the host 0.7 to 8.5 s, and every bot's answers waited.
  */
 import type { ErrorReport } from "../bot/protocol.ts";
+import { withPermissionFix } from "../manifest/permission_hint.ts";
 
 /** Where an error happened in the author's code. */
 export interface ErrorLocation {
@@ -172,7 +173,9 @@ export function formatBotError(report: ErrorReport, dir: string, module?: string
   const nl = message.indexOf("\n");
   const firstLine = cutText(dropTrailingLocation(nl === -1 ? message : message.slice(0, nl)));
   const name = cutText(String(report.name ?? ""), 200);
-  const what = name && !startsWithErrorName(firstLine) ? `${name}: ${firstLine}` : firstLine;
+  const said = name && !startsWithErrorName(firstLine) ? `${name}: ${firstLine}` : firstLine;
+  // A permission error names the manifest entry to add, not Deno's command-line flag.
+  const what = withPermissionFix(said);
   if (loc) return `${displayPath(loc.file)}:${loc.line}:${loc.col}: ${what}`;
   return module ? `${displayPath(module)}: ${what}` : what;
 }

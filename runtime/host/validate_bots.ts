@@ -24,6 +24,7 @@ import type { IsolationLevel, LaunchPlan } from "../sandbox/types.ts";
 import { launchSpecOf } from "./host.ts";
 import { startInstance } from "./instance.ts";
 import { displayPath } from "./load_error.ts";
+import { permissionFix } from "../manifest/permission_hint.ts";
 
 /** One thing wrong with a bot, at a place in a file. */
 export interface BotProblem {
@@ -269,8 +270,10 @@ function loadFix(message: string, bot: string): string {
     return "end the module with `export default bot;` where bot = createBot()";
   }
   if (/NotCapable|Requires (read|write|net|env|run|ffi|sys) access/i.test(message)) {
-    return "move this access into a handler, or grant the permission under permissions: in the " +
-      "manifest";
+    const grant = permissionFix(message);
+    return `move this access into a handler, or ${
+      grant ?? "grant it under permissions: in the manifest"
+    }`;
   }
   if (/Module not found|Cannot resolve|Import .* not a dependency/i.test(message)) {
     return "import only files inside the bot's folder and the mmdbot API (mod.ts)";

@@ -13,7 +13,7 @@ import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "y
 import type { z } from "zod";
 import { CATALOG } from "../catalog/messages.gen.ts";
 import { BOT_NAME, type BotEntry, DEFAULTS, KNOWN_KEYS, manifestSchema } from "./schema.ts";
-import { closest } from "./suggest.ts";
+import { closest } from "../text/suggest.ts";
 import type { BotSpec, Grant, Manifest } from "./types.ts";
 
 /** One thing wrong with the manifest, with where it is and how to fix it. */
@@ -244,6 +244,12 @@ export function parseManifest(text: string, file: string, options: LoadOptions =
       },
       isolation: entry.isolation ?? DEFAULTS.isolation,
       origin: { file: shown, line: lineCounter.linePos(keyOffset).line },
+      ...(entry.receive === undefined ? {} : {
+        receiveAt: {
+          file: shown,
+          line: lineCounter.linePos(locate(doc.contents, ["bots", name], "receive")).line,
+        },
+      }),
     };
     if (spec.restart.maxBackoffMs < spec.restart.initialBackoffMs) {
       botAt(

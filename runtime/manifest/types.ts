@@ -62,6 +62,8 @@ export interface BotSpec {
   isolation: IsolationRequirement;
   /** Where the entry was defined, for messages (`bots/bots.yaml:12`). */
   origin: { file: string; line: number };
+  /** Where its `receive:` list is, when it has one (warnings name the line to change). */
+  receiveAt?: { file: string; line: number };
 }
 
 /** The whole manifest. */

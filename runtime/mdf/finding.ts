@@ -6,21 +6,12 @@
 import type { Origin } from "./plan_types.ts";
 
 /** How bad a finding is: `error` makes `check` exit 1. */
-export type Severity = "error" | "warning" | "info";
+export type { Severity } from "../text/diagnostic.ts";
+import type { Diagnostic, Severity } from "../text/diagnostic.ts";
+import { formatDiagnostic } from "../text/diagnostic.ts";
 
-/** One lint result, always tied to a place in a file. */
-export interface Finding {
-  severity: Severity;
-  /** The file the finding is about (as the user named it). */
-  file: string;
-  /** 1-based line; 0 when the finding is about the file as a whole or a missing key. */
-  line: number;
-  /** A stable identifier, e.g. `retry-count-zero`, for tests and `--json` consumers. */
-  code: string;
-  message: string;
-  /** What to change; empty when there is nothing to do. */
-  fix: string;
-}
+/** One lint result, always tied to a place in a file: a {@link Diagnostic}. */
+export type Finding = Diagnostic;
 
 /** Builds a finding at an origin (or at line 0 of a file). */
 export function finding(
@@ -33,11 +24,8 @@ export function finding(
   return { severity, file: at.file, line: at.line, code, message, fix };
 }
 
-/** Formats a finding the way compilers do: `file:line: severity: message (fix: …)`. */
-export function formatFinding(f: Finding): string {
-  const where = f.line > 0 ? `${f.file}:${f.line}` : f.file;
-  return `${where}: ${f.severity}: ${f.message}${f.fix ? ` (fix: ${f.fix})` : ""}`;
-}
+/** Formats a finding: `file:line[:col]: severity: message (fix: …)` ({@link formatDiagnostic}). */
+export const formatFinding: (f: Finding) => string = formatDiagnostic;
 
 /**
  * A problem that makes an `.mdf` unusable as MMDAgent-EX would use it (unreadable file, an

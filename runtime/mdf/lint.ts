@@ -12,24 +12,11 @@ import { KNOWN_KEYS, type KnownKey } from "./keys.ts";
 import { atoi, onForTrueYes } from "./values.ts";
 import type { PlanResult } from "./plan.ts";
 
+import { editDistance } from "../text/suggest.ts";
+
 const BOM = "\uFEFF";
 const FALSE_LOOKING = /^(no|n|0|off|false|disable|disabled|none|)$/i;
 const TRUE_LOOKING = /^(1|on|y|yes|true|enable|enabled)$/i;
-
-/** Edit distance, for typo suggestions. */
-function distance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const up = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = up;
-    }
-  }
-  return prev[b.length];
-}
 
 /** The known key a misspelt key most likely meant, if any. */
 export function suggestKey(key: string): { key: string; caseOnly: boolean } | undefined {
@@ -37,7 +24,7 @@ export function suggestKey(key: string): { key: string; caseOnly: boolean } | un
   let best: { key: string; d: number } | undefined;
   for (const k of KNOWN_KEYS.keys()) {
     if (k.toLowerCase() === lower) return { key: k, caseOnly: true };
-    const d = distance(lower, k.toLowerCase());
+    const d = editDistance(lower, k.toLowerCase());
     if (d <= 3 && (!best || d < best.d)) best = { key: k, d };
   }
   return best && { key: best.key, caseOnly: false };

@@ -15,6 +15,8 @@ import type { ConnectionPlan } from "../mdf/plan_types.ts";
 import { type Finding, formatFinding } from "../mdf/finding.ts";
 import { loadManifest } from "../manifest/load.ts";
 import type { Host } from "../host/host.ts";
+import { lintBots } from "../manifest/lint_bots.ts";
+import { formatDiagnostic } from "../text/diagnostic.ts";
 import { type DetectedSandbox, detectSandbox, weakerWarning } from "../sandbox/detect.ts";
 import { createLauncher } from "../sandbox/launcher.ts";
 import { createStores, defaultStoreDir } from "../store/stores.ts";
@@ -158,6 +160,8 @@ export async function startSession(options: SessionOptions): Promise<Session> {
 
   // 2. Bots and their sandbox.
   const manifest = await loadManifest(options.manifest);
+  // Mistakes that would be silent (a misspelt type, a handler its receive list filters out).
+  for (const d of await lintBots(manifest)) log.warn(formatDiagnostic(d));
   const sandbox = await detectSandbox({
     force: Deno.env.get("MMDBOT_SANDBOX") === "deno" ? "deno" : undefined,
   });
