@@ -206,10 +206,15 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           host.connected(ev.connection);
         } else if (ev.state === "disconnected") {
           connection = undefined;
-          log.warn(
-            `MMDAgent-EX disconnected${ev.detail ? ` (${ev.detail})` : ""}; on Linux its ` +
-              "Plugin_Remote service may be gone until it is restarted",
-          );
+          if (options.content?.mode === "stdio") {
+            // Plugin_AnyScript: MMDAgent-EX closed our stdin (it exits); no socket was involved.
+            log.info("MMDAgent-EX closed stdin: the AnyScript session ends");
+          } else {
+            log.warn(
+              `MMDAgent-EX disconnected${ev.detail ? ` (${ev.detail})` : ""}; on Linux its ` +
+                "Plugin_Remote service may be gone until it is restarted",
+            );
+          }
           variables.disconnected();
           host.disconnected();
         }

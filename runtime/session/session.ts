@@ -32,6 +32,13 @@ import { startupFst } from "./content.ts";
 import { createRuntime, type Runtime, type RuntimeService } from "./runtime.ts";
 import type { TrafficTap } from "./traffic.ts";
 
+/** Longest wait, after stdin EOF in stdio mode, for the bots' answers once they run. */
+export const DRAIN_MAX_MS = 2000;
+/** The answers are out once the traffic has been quiet this long. */
+export const DRAIN_QUIET_MS = 400;
+/** Longest wait at stdin EOF for the bots to start (a bot that never loads cannot hold it up). */
+export const STDIO_START_WAIT_MS = 30_000;
+
 /** The connection id console mode reports. */
 export const EMULATOR_CONNECTION = "console";
 
@@ -65,6 +72,11 @@ export interface SessionOptions {
   control?: boolean;
   /** Runtime directory override for the control channel (tests). */
   controlDir?: string;
+  /** Replace stdin/stdout in stdio mode (tests). */
+  stdioStreams?: {
+    input: ReadableStream<Uint8Array>;
+    output: { write(p: Uint8Array): Promise<number> };
+  };
   /** Console mode's emulator settings (voice, content folder). */
   emulator?: EmulatorOptions;
   /** Services started with the runtime (conversation floor, store, dashboard…). */
@@ -167,6 +179,27 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   });
   if (sandbox.level === "deno") log.warn(weakerWarning(sandbox));
 
+  // Stdin EOF in stdio mode: once the bots run, wait until the traffic has been quiet for
+  // DRAIN_QUIET_MS (their answers are out), at most DRAIN_MAX_MS, then let the link end.
+  let drainReady: Promise<void> | undefined;
+  const drainAtEof = async () => {
+    const waitStart = performance.now();
+    while (!drainReady && performance.now() - waitStart < STDIO_START_WAIT_MS) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    await drainReady?.catch(() => {});
+    const start = performance.now();
+    lastTraffic = Math.max(lastTraffic, start);
+    while (
+      performance.now() - start < DRAIN_MAX_MS && performance.now() - lastTraffic < DRAIN_QUIET_MS
+    ) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    log.debug("stdin ended: drained the bots' answers", {
+      ms: Math.round(performance.now() - start),
+    });
+  };
+
   // 3. The one connection: a socket/stdio link, or the emulator behind a memory connection.
   let emulator: Emulator | undefined;
   let emulatorSide: EmulatorMemorySide | undefined;
@@ -193,11 +226,14 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       logger: log,
       cert: options.cert,
       key: options.key,
+      // At stdin EOF, MMDAgent-EX's lines already read still get their answers (stdout is open).
+      stdio: { ...options.stdioStreams, beforeEnd: () => drainAtEof() },
     });
   }
   log.info(`connection: ${link.describe}`);
 
   // 4. The runtime: host, tap, guard facts and the pump, composed once (runtime.ts).
+  let lastTraffic = performance.now();
   const runtime = createRuntime({
     manifest,
     link,
@@ -216,7 +252,9 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     initialConnection: emulator ? EMULATOR_CONNECTION : undefined,
   });
   const host = runtime.host;
-  await runtime.start();
+  runtime.tap.onRecord(() => lastTraffic = performance.now());
+  drainReady = runtime.start();
+  await drainReady;
   for (const b of host.status()) {
     log.info(`bot ${b.name}: ${b.state}${b.level ? `, isolation ${b.level} (${b.why})` : ""}`);
   }
@@ -270,6 +308,8 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       stopping ??= (async () => {
         log.info("stopping: bots first, then the connection (closed once, after flushing)");
         await runtime.stop();
+        // The control channel may still be opening (a link that ended during start-up).
+        await controlOpening?.catch(() => {});
         await control?.close();
         emulatorSide?.close();
         emulator?.close();
@@ -282,13 +322,16 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   // The link may end by itself (stdin EOF in stdio mode): the whole session ends with it.
   void runtime.ended.then(() => session.stop());
   let control: Awaited<ReturnType<typeof serveControl>> | undefined;
+  let controlOpening: Promise<unknown> | undefined;
   if (options.control !== false && Deno.build.os !== "windows") {
     try {
-      control = await serveControl(session, {
+      const opening = serveControl(session, {
         mdfPath: options.mdf,
         logger: log,
         dir: options.controlDir,
       });
+      controlOpening = opening;
+      control = await opening;
       log.debug(`control channel at ${control.endpoint}`);
     } catch (err) {
       await session.stop();

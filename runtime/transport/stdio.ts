@@ -11,6 +11,11 @@ import type { Chunk, Conn } from "./conn.ts";
 export interface StdioStreams {
   input: ReadableStream<Uint8Array>;
   output: { write(p: Uint8Array): Promise<number> };
+  /**
+   * Awaited at stdin EOF before the connection reports its end: stdout is still open then, so the
+   * session can let the bots answer the lines already read (bounded by the caller).
+   */
+  beforeEnd?: () => Promise<void>;
 }
 
 /**
@@ -44,7 +49,10 @@ export function stdioConn(streams?: Partial<StdioStreams>): Conn {
     try {
       for (;;) {
         const { value, done } = await reader.read();
-        if (done) return;
+        if (done) {
+          await streams?.beforeEnd?.().catch(() => {});
+          return;
+        }
         if (value.length > 0) yield { bytes: value, frameEnd: false };
       }
     } finally {

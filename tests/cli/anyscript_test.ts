@@ -173,7 +173,8 @@ Deno.test("start --stdio on examples/anyscript.mdf does not warn about a Plugin_
     stderr: "piped",
     env: { NO_COLOR: "1", MMDBOT_RUNTIME_DIR: Deno.makeTempDirSync() },
   }).spawn();
-  const guard = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  // Generous: only a hang fails (a loaded CI machine starts four sandboxed bots slowly).
+  const guard = setTimeout(() => child.kill("SIGKILL"), 90_000);
   const out = await child.output();
   clearTimeout(guard);
   const stderr = dec.decode(out.stderr);
@@ -204,4 +205,42 @@ Deno.test("a missing --bots manifest names the absolute path tried", async () =>
   const r = await cli(["start", "--stdio", "--bots", "nope.yaml"], cwd);
   assertEquals(r.code, 1);
   assertIncludes(r.stderr, `file not found: ${join(cwd, "nope.yaml")}`);
+});
+
+/** Pipes `input` into `start --stdio [mdf]` as a shell pipeline does, then waits for the exit. */
+async function pipeInto(args: string[], cwd: string, input: string) {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", "-A", MAIN, "start", "--stdio", "--no-watch", ...args],
+    cwd,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", MMDBOT_RUNTIME_DIR: Deno.makeTempDirSync() },
+  }).spawn();
+  const guard = setTimeout(() => child.kill("SIGKILL"), 90_000);
+  const w = child.stdin.getWriter();
+  await w.write(enc.encode(input));
+  await w.close();
+  const out = await child.output();
+  clearTimeout(guard);
+  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+}
+
+Deno.test("echo 'RECOG_EVENT_STOP|hello' | start --stdio <mdf>: the answer is written before the exit", async () => {
+  const r = await pipeInto(["anyscript.mdf"], join(ROOT, "examples"), "RECOG_EVENT_STOP|hello\n");
+  assertEquals(r.code, 0, r.stderr);
+  assertIncludes(r.stdout, "SYNTH_START|mei|mei_voice_normal|Hello! Nice to meet you.");
+  assertOnlyMessages(r.stdout);
+  assert(!r.stderr.includes("Plugin_Remote service may be gone"), r.stderr);
+});
+
+Deno.test("echo 'RECOG_EVENT_STOP|hello' | start --stdio without an .mdf does the same", async () => {
+  const r = await pipeInto(
+    [],
+    Deno.makeTempDirSync(),
+    "RECOG_EVENT_START\nRECOG_EVENT_STOP|hello\n",
+  );
+  assertEquals(r.code, 0, r.stderr);
+  assertIncludes(r.stdout, "SYNTH_START|mei|mei_voice_normal|Hello! Nice to meet you.");
+  assertOnlyMessages(r.stdout);
 });
