@@ -196,6 +196,7 @@ breaks when a peer disconnects).`,
       } finally {
         clearTimeout(forced);
         interrupt.dispose();
+        await dashboard?.close();
       }
       // A read of stdin may still be pending (console mode after Ctrl-C); it would keep the
       // process alive, so end it here, with every cleanup above already done.
