@@ -24,17 +24,17 @@ async function hasScript(): Promise<boolean> {
   }
 }
 
-/** Pids whose command line mentions `needle` (Linux /proc). */
-function processesMentioning(needle: string): number[] {
-  const found: number[] = [];
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).replaceAll("\0", " ");
-      if (cmd.includes(needle)) found.push(Number(e.name));
-    } catch { /* gone */ }
+/**
+ * Whether any process of the group `pgid` is alive: SIGCONT does nothing to a running process,
+ * and fails with "not found" when the group is empty (each bot leads its own group).
+ */
+function groupAlive(pgid: number): boolean {
+  try {
+    Deno.kill(-pgid, "SIGCONT");
+    return true;
+  } catch {
+    return false;
   }
-  return found;
 }
 
 /** A temp project with one greeter-like bot in a folder whose path is unique to this test. */
@@ -108,7 +108,8 @@ Deno.test({
         }
       }
       await until("mei says: hi there [hi]");
-      assert(processesMentioning(join(dir, "hi")).length > 0, "the bot process runs");
+      const pid = Number(/bot hi running.*pid=(\d+)/.exec(screen)?.[1]);
+      assert(pid > 0 && groupAlive(pid), `the bot process runs (pid ${pid}):\n${screen}`);
 
       const pressed = performance.now();
       await type("\x03");
@@ -118,11 +119,8 @@ Deno.test({
       assert(tookMs < 15_000, `ended ${Math.round(tookMs)} ms after Ctrl-C`);
       assert(status.code === 0, `exit ${status.code}:\n${screen}`);
       await reading;
-      for (let i = 0; i < 50 && processesMentioning(join(dir, "hi")).length > 0; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const left = processesMentioning(join(dir, "hi"));
-      assert(left.length === 0, `bot processes left behind: ${left.join(", ")}`);
+      for (let i = 0; i < 50 && groupAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+      assert(!groupAlive(pid), `the bot's process group ${pid} was left behind`);
       assertIncludes(screen, "stopping");
     } finally {
       clearTimeout(guard);
