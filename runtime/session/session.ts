@@ -181,13 +181,14 @@ export async function startSession(options: SessionOptions): Promise<Session> {
 
   // Stdin EOF in stdio mode: once the bots run, wait until the traffic has been quiet for
   // DRAIN_QUIET_MS (their answers are out), at most DRAIN_MAX_MS, then let the link end.
-  let drainReady: Promise<void> | undefined;
+  // Set once the runtime starts (a holder: the drain below is created before the runtime).
+  const boot: { ready?: Promise<void> } = {};
   const drainAtEof = async () => {
     const waitStart = performance.now();
-    while (!drainReady && performance.now() - waitStart < STDIO_START_WAIT_MS) {
+    while (!boot.ready && performance.now() - waitStart < STDIO_START_WAIT_MS) {
       await new Promise((r) => setTimeout(r, 25));
     }
-    await drainReady?.catch(() => {});
+    await boot.ready?.catch(() => {});
     const start = performance.now();
     lastTraffic = Math.max(lastTraffic, start);
     while (
@@ -253,8 +254,8 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   });
   const host = runtime.host;
   runtime.tap.onRecord(() => lastTraffic = performance.now());
-  drainReady = runtime.start();
-  await drainReady;
+  boot.ready = runtime.start();
+  await boot.ready;
   for (const b of host.status()) {
     log.info(`bot ${b.name}: ${b.state}${b.level ? `, isolation ${b.level} (${b.why})` : ""}`);
   }
