@@ -149,6 +149,12 @@ export interface Host {
    * sink); `allowDangerous` is the CLI's `--allow-dangerous` override.
    */
   sendAsOperator(line: string, options: { allowDangerous: boolean }): Promise<OperatorReply>;
+  /**
+   * Sends one line as manifest bot `name` when that bot runs elsewhere (the broker's worker):
+   * its ACL, its rate limit (shared with a local instance, if any), the guard, an echo mark with
+   * its name. Refused with `unknown-bot` when the manifest has no such bot.
+   */
+  sendAsBot(name: string, line: string): Promise<OperatorReply>;
   /** Every bot's state. */
   status(): BotStatus[];
   /**
@@ -633,6 +639,20 @@ export function createHost(options: HostOptions): Host {
 
     setupWritten(units) {
       for (const u of units) outbound.noteSent(u.text, setupBy.get(u.text) ?? "setup");
+    },
+
+    sendAsBot(name, line) {
+      const slot = slots.get(name);
+      if (!slot) {
+        const refusal: Refusal = {
+          code: "unknown-bot",
+          reason: `the manifest has no bot named ${name}`,
+          fix: `add ${name} to ${options.manifest.file}`,
+        };
+        onRefused(name, line, refusal);
+        return Promise.resolve({ ok: false, refusal });
+      }
+      return outbound.submit(line, senderOf(slot));
     },
 
     sendAsOperator(line, options) {

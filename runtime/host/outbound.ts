@@ -65,6 +65,8 @@ export interface Outbound {
   ): { ok: true; unit: WireUnit } | { ok: false; refusal: Refusal };
   /** Checks and sends one line; never rejects. */
   send(line: string, sender: Sender): Promise<SendReply>;
+  /** Checks and sends one line, answering with the Link's outcome; never rejects. */
+  submit(line: string, sender: Sender): Promise<OperatorReply>;
   /** Sends one operator line through the same steps; never rejects. */
   sendAsOperator(line: string, options: { allowDangerous: boolean }): Promise<OperatorReply>;
   /** Notes that `unit` was written by someone else for `by` (setup replay), for echo marks. */
@@ -170,6 +172,7 @@ export function createOutbound(d: OutboundDeps): Outbound {
       const r = await deliver(line, sender);
       return r.ok ? { ok: true, status: r.outcome.status } : r;
     },
+    submit: deliver,
     sendAsOperator(line, { allowDangerous }) {
       return deliver(line, { ...operator, operator: { allowDangerous } });
     },

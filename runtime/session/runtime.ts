@@ -82,6 +82,11 @@ export interface RuntimeOptions {
   llm?: ScriptedLlmHost;
 }
 
+/** Who a {@link Runtime.submit} line is from. */
+export type SubmitAs =
+  | { as: "operator"; allowDangerous?: boolean }
+  | { as: "bot"; name: string };
+
 /** What an operator's line ended in. */
 export type OperatorResult = SendOutcome | { status: "refused"; refusal: Refusal };
 
@@ -111,6 +116,12 @@ export interface Runtime {
    * `operator`, tap); `allowDangerous` is the CLI's `--allow-dangerous` override.
    */
   sendAsOperator(line: string, options?: { allowDangerous?: boolean }): Promise<OperatorResult>;
+  /**
+   * Submits one line from a service inside the runtime: as the operator, or as a manifest bot that
+   * runs elsewhere (the broker's worker; that bot's ACL and rate limit apply, echo-marked with
+   * its name). The same outbound path as every other line.
+   */
+  submit(line: string, as: SubmitAs): Promise<OperatorResult>;
   /** Resolves once the runtime has stopped (through {@link Runtime.stop} or the link ending). */
   readonly ended: Promise<void>;
   /** Stops the bots (their stop hooks run), the services, then closes the link once. Idempotent. */
@@ -256,6 +267,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         pump = runPump();
       })();
       return started;
+    },
+    async submit(line, as) {
+      if (as.as === "operator") return await rt.sendAsOperator(line, as);
+      const r = await host.sendAsBot(as.name, line);
+      return r.ok ? r.outcome : { status: "refused", refusal: r.refusal };
     },
     async sendAsOperator(line, { allowDangerous = false } = {}) {
       const r = await host.sendAsOperator(line, { allowDangerous });

@@ -5,6 +5,16 @@ import { createEchoTracker } from "../../runtime/host/echo.ts";
 import { createOutbound, OPERATOR } from "../../runtime/host/outbound.ts";
 import { silentLogger } from "../../runtime/log/logger.ts";
 import type { SendOutcome } from "../../runtime/transport/types.ts";
+import { createHost } from "../../runtime/host/host.ts";
+import { memoryLogger } from "../../runtime/log/logger.ts";
+import {
+  botSpec,
+  fixtureManifest,
+  FIXTURES,
+  guardContext,
+  launcher,
+  recordingSink,
+} from "./helpers.ts";
 
 function operatorPath() {
   const written: { text: string; source: string }[] = [];
@@ -53,4 +63,27 @@ Deno.test("the operator's path passes ordinary lines, and dangerous ones with th
   assertEquals(written.map((w) => w.source), [OPERATOR, OPERATOR, OPERATOR]);
   assertEquals(written.at(-1)?.text, "EXECUTE|calc.exe");
   assertEquals(echo.match("EXECUTE|calc.exe", realClock.now()), "operator");
+});
+
+Deno.test("a line submitted as a manifest bot that runs elsewhere takes that bot's ACL and rate limit and is sent under its name; an unknown name is refused", async () => {
+  const rec = recordingSink();
+  const host = createHost({
+    manifest: fixtureManifest(botSpec("remote", FIXTURES + "echo", { allow: [] })),
+    logger: memoryLogger(),
+    sink: rec.sink,
+    guardContext,
+    launcher: await launcher(),
+  });
+  const denied = await host.sendAsBot("remote", "EXECUTE|calc.exe");
+  assert(!denied.ok && denied.refusal.code === "acl-denied", "the bot's ACL");
+  const sent = await host.sendAsBot("remote", "MESSAGE|hi");
+  assert(sent.ok && sent.outcome.status === "written");
+  assertEquals(rec.lines, [{ text: "MESSAGE|hi", source: "remote" }]);
+  // botSpec's burst is 50: one line went already.
+  for (let i = 0; i < 49; i++) assert((await host.sendAsBot("remote", `MESSAGE|${i}`)).ok);
+  const limited = await host.sendAsBot("remote", "MESSAGE|one too many");
+  assert(!limited.ok && limited.refusal.code === "rate-limit", "the bot's rate limit");
+  const unknown = await host.sendAsBot("nobody", "MESSAGE|hi");
+  assert(!unknown.ok && unknown.refusal.code === "unknown-bot");
+  await host.stop();
 });
