@@ -83,7 +83,14 @@ export type HostToBot =
   | { t: "timer-refused"; timer: number; refusal: Refusal }
   /** `status`: `written`, `queued`, `dropped`, or `unknown` when asked too late (see the host). */
   | { t: "sent"; req: number; ok: true; status: string }
-  | { t: "sent"; req: number; ok: false; refusal: Refusal }
+  | {
+    t: "sent";
+    req: number;
+    ok: false;
+    refusal: Refusal;
+    /** The same refusal answers every request from `req` to `to` (a flood: one message, not many). */
+    to?: number;
+  }
   /** Store (llm, #15): the answer to the bot's `store` request `req`. */
   | { t: "stored"; req: number; ok: true; result: StoreResult }
   | { t: "stored"; req: number; ok: false; error: StoreProblem }

@@ -171,15 +171,22 @@ export class Sends {
     return promise;
   }
 
-  /** The host's answer to a send. */
+  /** The host's answer to a send (or, for a refusal with `to`, to every send up to `to`). */
   answer(msg: SentMessage): void {
-    const waiting = this.#waiting.get(msg.req);
-    if (waiting) {
+    if (msg.ok) {
+      const waiting = this.#waiting.get(msg.req);
+      if (!waiting) return;
       this.#waiting.delete(msg.req);
-      if (msg.ok) waiting.resolve({ status: msg.status });
-      else waiting.reject(refusedError(msg.refusal));
-    } else if (!msg.ok) {
-      this.#io.unobserved(msg.refusal, false);
+      waiting.resolve({ status: msg.status });
+      return;
+    }
+    const last = msg.to !== undefined && msg.to > msg.req ? msg.to : msg.req;
+    for (let req = msg.req; req <= last; req++) {
+      const waiting = this.#waiting.get(req);
+      if (waiting) {
+        this.#waiting.delete(req);
+        waiting.reject(refusedError(msg.refusal));
+      } else this.#io.unobserved(msg.refusal, false);
     }
   }
 

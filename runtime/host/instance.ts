@@ -130,6 +130,42 @@ export function startInstance(d: InstanceDeps): Instance {
     }
   });
 
+  /**
+   * Writes a send's answer. Refusals of consecutive requests for the same reason (a flood past
+   * the rate limit) go out as one message covering the range, written at the end of the turn:
+   * answering 100k refused sends one by one cost the host a JSON line each and filled the bot's
+   * pipe with megabytes it had to parse.
+   */
+  let refusedRun: { req: number; to: number; refusal: Refusal } | undefined;
+  const flushRefusals = () => {
+    const run = refusedRun;
+    if (!run) return;
+    refusedRun = undefined;
+    write(
+      run.to > run.req
+        ? { t: "sent", req: run.req, ok: false, refusal: run.refusal, to: run.to }
+        : { t: "sent", req: run.req, ok: false, refusal: run.refusal },
+    );
+  };
+  const answerSend = (req: number, r: SendReply) => {
+    if (!r.ok) {
+      const run = refusedRun;
+      if (
+        run && req === run.to + 1 && run.refusal.code === r.refusal.code &&
+        run.refusal.reason === r.refusal.reason
+      ) {
+        run.to = req;
+        return;
+      }
+      flushRefusals();
+      refusedRun = { req, to: req, refusal: r.refusal };
+      queueMicrotask(flushRefusals);
+      return;
+    }
+    flushRefusals(); // answers keep their order
+    write(answerOf(req, r));
+  };
+
   const onMessage = (msg: BotToHost) => {
     switch (msg.t) {
       case "ready":
@@ -154,13 +190,13 @@ export function startInstance(d: InstanceDeps): Instance {
         results.started(req, msg.want === true);
         d.send(msg.line).then((r) => {
           const answer = results.finished(req, r);
-          if (answer) write(answerOf(req, answer));
+          if (answer) answerSend(req, answer);
         });
         return;
       }
       case "want": {
         const answer = results.want(msg.req);
-        if (answer) write(answerOf(msg.req, answer));
+        if (answer) answerSend(msg.req, answer);
         return;
       }
       case "setup":

@@ -115,3 +115,16 @@ Deno.test("a refusal error carries no captured stack (a flood of them costs no s
   // The global limit is restored for everyone else.
   assert((new Error("x").stack ?? "").includes("\n    at "), "stack limit not restored");
 });
+
+Deno.test("one refusal answering a range of requests rejects those waited for and reports each other one", async () => {
+  const f = fakeIO();
+  const sends = new Sends(f.io);
+  const tickets = [];
+  for (let i = 0; i < 5; i++) tickets.push(sends.send(`L|${i}`));
+  const waited = tickets[2].then(() => "sent", (e) => (e as RefusedError).refusal.code);
+  await turns();
+  sends.answer({ t: "sent", req: 1, ok: false, refusal: acl, to: 5 });
+  assertEquals(await waited, "acl-denied");
+  assertEquals(f.unobserved.length, 4);
+  assertEquals(sends.waiting, 0);
+});

@@ -81,6 +81,7 @@ Deno.test("instance: a send nobody waits for gets no answer; a wanted one and a 
   assertEquals(f.of("sent"), [{ t: "sent", req: 2, ok: true, status: "written" }]);
   f.bot({ t: "want", req: 1 });
   f.bot({ t: "want", req: 3 });
+  await turn();
   assertEquals(f.of("sent").slice(1), [
     { t: "sent", req: 1, ok: true, status: "written" },
     { t: "sent", req: 3, ok: false, refusal: { code: "acl-denied", reason: "no" } },
@@ -98,6 +99,26 @@ Deno.test("instance: messages it does not know go to onFeature; post writes a fe
   f.instance.post({ t: "spoken", req: 7 } as unknown as HostToBot);
   await turn();
   assertEquals(f.of("spoken").length, 1);
+  f.instance.kill("test");
+  await f.instance.exited;
+});
+
+Deno.test("instance: a flood of refusals for one reason goes back as one message covering the range", async () => {
+  const limited: SendReply = { ok: false, refusal: { code: "rate-limit", reason: "too fast" } };
+  const acl: SendReply = { ok: false, refusal: { code: "acl-denied", reason: "no" } };
+  let n = 0;
+  const f = fake(() => Promise.resolve(++n === 501 ? acl : limited));
+  f.bot({ t: "ready", types: [], errorHooks: true });
+  for (let req = 1; req <= 1000; req++) f.bot({ t: "send", req, line: `L|${req}` });
+  await turn();
+  assertEquals(
+    f.of("sent").map((m) => m.t === "sent" && !m.ok ? [m.req, m.to, m.refusal.code] : []),
+    [
+      [1, 500, "rate-limit"],
+      [501, undefined, "acl-denied"],
+      [502, 1000, "rate-limit"],
+    ],
+  );
   f.instance.kill("test");
   await f.instance.exited;
 });
