@@ -7,9 +7,12 @@
  */
 import type { Session } from "../session/session.ts";
 import { CONSOLE_HELP, renderOutbound } from "./render.ts";
+import { within } from "../clock/deadline.ts";
 
 /** Longest wait for replies after EOF. */
 export const DRAIN_MAX_MS = 2000;
+/** Longest wait at EOF for bots still loading (their load timeouts end it sooner). */
+export const SETTLE_MAX_MS = 30_000;
 /** A reply burst is over after this long without a new outbound line. */
 export const DRAIN_QUIET_MS = 400;
 
@@ -83,7 +86,9 @@ export async function runConsole(session: Session, options: ConsoleOptions = {})
     lastOut = performance.now();
   }
 
-  // EOF: let the bots finish answering what was said.
+  // EOF: bots still loading keep what was said for them; wait until each first load settled
+  // (bounded by the load timeouts), then let them finish answering.
+  await within(session.host.settled(), SETTLE_MAX_MS, stopped);
   const start = performance.now();
   while (
     !stopped?.aborted && performance.now() - start < DRAIN_MAX_MS &&

@@ -129,8 +129,14 @@ export interface ReloadResult {
 
 /** A running bot host. */
 export interface Host {
-  /** Starts every bot; resolves when each is running or has failed. */
-  start(): Promise<void>;
+  /**
+   * Starts every bot; resolves when each is running or has failed to load, or at once with
+   * `wait: false` (`start`: the connection and the healthy bots must not wait for a slow one;
+   * messages for a bot still loading are kept for it, up to {@link PENDING_WHILE_LOADING}).
+   */
+  start(options?: { wait?: boolean }): Promise<void>;
+  /** Resolves once every bot's first launch has settled (running, failed or retrying). */
+  settled(): Promise<void>;
   /** Dispatches one inbound line to the bots. */
   deliver(line: InboundLine | string, meta?: DeliverMeta): Delivered;
   /**
@@ -195,7 +201,12 @@ interface Slot {
   oversizedIpc: number;
   /** This bot's handler errors in the log: a few a second, the rest summarised. */
   errorLog: LogThrottle;
+  /** Messages delivered while the bot was loading (serialized, with their ids), in order. */
+  pending: { json: string; id: number }[];
 }
+
+/** Messages kept for a bot while it loads; more are dropped (and counted). */
+export const PENDING_WHILE_LOADING = 1000;
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -301,8 +312,10 @@ export function createHost(options: HostOptions): Host {
       suppressed: 0,
       oversizedIpc: 0,
       errorLog: createLogThrottle(options.logger.child(`bot:${spec.name}`), clock),
+      pending: [],
     });
   }
+  let firstLaunches: Promise<unknown> = Promise.resolve();
 
   const senderOf = (slot: Slot): Sender => ({
     name: slot.spec.name,
@@ -477,6 +490,8 @@ export function createHost(options: HostOptions): Host {
     slot.setupRefused.clear();
     instance.lifecycle("start");
     if (connection !== undefined) instance.lifecycle("connected", connection);
+    // What arrived while it loaded, in order, after its start hooks.
+    for (const m of slot.pending.splice(0)) instance.deliver(m.json, m.id);
   };
 
   const launch = async (slot: Slot): Promise<void> => {
@@ -489,13 +504,41 @@ export function createHost(options: HostOptions): Host {
     }
     if (r.ok) {
       install(slot, r.instance);
-      log.info(`bot ${slot.spec.name} running`, { level: slot.level, pid: r.instance.pid });
+      // The one start-up line per bot.
+      log.info(
+        `bot ${slot.spec.name} running` +
+          (slot.level ? `, isolation ${slot.level} (${slot.why ?? ""})` : ""),
+        { pid: r.instance.pid },
+      );
       return;
     }
-    slot.state = "failed-to-load";
     slot.lastError = r.error;
-    log.error(`bot ${slot.spec.name} failed to load: ${r.error}`);
+    if (slot.pending.length > 0) {
+      slot.dropped += slot.pending.length;
+      slot.pending = [];
+    }
+    // Retried with backoff like a crash, until the restart policy gives up on it.
+    const decision = slot.restarts.failure(clock.now());
+    if (decision.action === "disable") {
+      slot.state = "failed-to-load";
+      log.error(
+        `bot ${slot.spec.name} failed to load ${decision.failures} times within ` +
+          `${slot.spec.restart.windowMs} ms; disabled (last: ${r.error}); fix it and reload it`,
+      );
+      publishSetup();
+      return;
+    }
+    slot.state = "backoff";
+    log.error(
+      `bot ${slot.spec.name} failed to load: ${r.error}; the other bots run on, retrying in ` +
+        `${decision.delayMs} ms (failure ${decision.failures} of ${slot.spec.restart.maxFailures})`,
+    );
     publishSetup();
+    slot.backoff = clock.setTimeout(() => {
+      slot.backoff = undefined;
+      slot.restartCount++;
+      slot.busy = slot.busy.then(() => launch(slot));
+    }, decision.delayMs);
   };
 
   const onExit = (slot: Slot, instance: Instance, why: string) => {
@@ -564,17 +607,23 @@ export function createHost(options: HostOptions): Host {
   };
 
   return {
-    async start() {
-      await Promise.all([...slots.values()].map((slot) => {
+    async start(startOptions = {}) {
+      firstLaunches = Promise.all([...slots.values()].map((slot) => {
+        slot.state = "starting";
         slot.busy = slot.busy.then(() => launch(slot));
         return slot.busy;
       }));
+      if (startOptions.wait !== false) await firstLaunches;
       if (options.watch) {
         watcher = watchBots(
           [...slots.values()].map((s) => ({ name: s.spec.name, dir: s.spec.dir })),
           (name) => void this.reload(name),
         );
       }
+    },
+
+    settled() {
+      return firstLaunches.then(() => {});
     },
 
     deliver(line, meta = {}) {
@@ -585,7 +634,9 @@ export function createHost(options: HostOptions): Host {
       let json: string | undefined;
       let id = 0;
       for (const slot of slots.values()) {
-        if (slot.state !== "running" || !slot.instance || !receives(slot.spec, msg.type)) continue;
+        const loading = slot.state === "starting" && slot.restartCount === 0;
+        if ((slot.state !== "running" || !slot.instance) && !loading) continue;
+        if (!receives(slot.spec, msg.type)) continue;
         if (json === undefined) {
           id = nextId++;
           json = JSON.stringify({
@@ -600,7 +651,10 @@ export function createHost(options: HostOptions): Host {
             connection: meta.connection ?? connection ?? "",
           });
         }
-        slot.instance.deliver(json, id);
+        if (loading || !slot.instance) {
+          if (slot.pending.length < PENDING_WHILE_LOADING) slot.pending.push({ json, id });
+          else slot.dropped++;
+        } else slot.instance.deliver(json, id);
       }
       return { echoOf: by };
     },

@@ -292,10 +292,14 @@ export function startInstance(d: InstanceDeps): Instance {
   // The watchdog runs on real time: budgets protect real CPU.
   const tickMs = Math.min(500, Math.max(25, Math.floor(spec.budgets.handlerMs / 4)));
   const pingAfter = Math.max(1000, spec.budgets.handlerMs * 2);
-  const readyBy = performance.now() + READY_TIMEOUT_MS;
+  const loadMs = spec.budgets.loadMs ?? READY_TIMEOUT_MS;
+  const readyBy = performance.now() + loadMs;
   const tick = setInterval(() => {
     if (state === "loading" && performance.now() > readyBy) {
-      kill(`did not load within ${READY_TIMEOUT_MS} ms`);
+      kill(
+        `did not load within ${loadMs} ms (budgets.load_ms; a module-level loop or a slow ` +
+          "top-level await?)",
+      );
       return;
     }
     const stuck = watchdog.overdue();

@@ -235,6 +235,7 @@ export function parseManifest(text: string, file: string, options: LoadOptions =
           DEFAULTS.budgets.messages_per_second,
         burst: entry.budgets?.burst ?? DEFAULTS.budgets.burst,
         ...(entry.budgets?.store_kb === undefined ? {} : { storeKb: entry.budgets.store_kb }),
+        ...(entry.budgets?.load_ms === undefined ? {} : { loadMs: entry.budgets.load_ms }),
       },
       restart: {
         initialBackoffMs: entry.restart?.initial_backoff_ms ?? DEFAULTS.restart.initial_backoff_ms,

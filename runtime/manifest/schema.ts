@@ -73,6 +73,7 @@ export const budgetsSchema = z.strictObject({
   messages_per_second: positiveInt("messages per second").optional(),
   burst: positiveInt("messages").optional(),
   store_kb: positiveInt("KiB").optional(),
+  load_ms: positiveInt("milliseconds").optional(),
 });
 
 /** `restart:` of one bot. */

@@ -30,6 +30,12 @@ export interface BotBudgets {
   burst: number;
   /** Most bytes (keys plus values) the bot's `ctx.store` may hold, in KiB (default 10240). */
   storeKb?: number;
+  /**
+   * Longest time the bot's module may take to load before it is reported and retried with
+   * backoff (`start` defaults to 5000, see `START_LOAD_MS`; `check` and the test kit, which wait
+   * for every bot anyway, to 30000): a slow bot never holds up the connection or the other bots.
+   */
+  loadMs?: number;
 }
 
 /** When and how a failed bot is restarted. */
@@ -74,4 +80,19 @@ export interface Manifest {
   bots: readonly BotSpec[];
   /** Bots with `enabled: false`, validated like the others and listed by `check`, never started. */
   disabled?: readonly BotSpec[];
+}
+
+/** The load timeout `start` gives a bot whose manifest entry sets no `budgets.load_ms`. */
+export const START_LOAD_MS = 5000;
+
+/** The manifest with `start`'s default load timeout filled in where an entry sets none. */
+export function withStartLoadTimeout<M extends Manifest>(manifest: M): M {
+  return {
+    ...manifest,
+    bots: manifest.bots.map((b) =>
+      b.budgets.loadMs === undefined
+        ? { ...b, budgets: { ...b.budgets, loadMs: START_LOAD_MS } }
+        : b
+    ),
+  };
 }

@@ -80,6 +80,12 @@ export interface RuntimeOptions {
   stores?: Stores;
   /** The test kit's scripted LLM stream (see `scripted_llm.ts`). */
   llm?: ScriptedLlmHost;
+  /**
+   * Whether `start()` waits for every bot to load (default true: the test kit and replay want
+   * them all up). `start` passes false, so no slow bot holds up the connection or the others;
+   * lines for a bot still loading are kept for it.
+   */
+  awaitBots?: boolean;
 }
 
 /** Who a {@link Runtime.submit} line is from. */
@@ -263,7 +269,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           await s.start(rt);
           servicesStarted.push(s);
         }
-        await host.start();
+        await host.start({ wait: options.awaitBots ?? true });
         pump = runPump();
       })();
       return started;

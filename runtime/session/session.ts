@@ -16,6 +16,8 @@ import { type Finding, formatFinding } from "../mdf/finding.ts";
 import { loadManifest } from "../manifest/load.ts";
 import type { Host } from "../host/host.ts";
 import { lintBots } from "../manifest/lint_bots.ts";
+import { withStartLoadTimeout } from "../manifest/types.ts";
+import { within } from "../clock/deadline.ts";
 import { formatDiagnostic } from "../text/diagnostic.ts";
 import { type DetectedSandbox, detectSandbox, weakerWarning } from "../sandbox/detect.ts";
 import { createLauncher } from "../sandbox/launcher.ts";
@@ -171,7 +173,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   if (options.console) plan = { mode: "none", reason: "--console" };
 
   // 2. Bots and their sandbox.
-  const manifest = await loadManifest(options.manifest);
+  const manifest = withStartLoadTimeout(await loadManifest(options.manifest));
   // Mistakes that would be silent (a misspelt type, a handler its receive list filters out).
   for (const d of await lintBots(manifest)) log.warn(formatDiagnostic(d));
   const sandbox = await detectSandbox({
@@ -188,7 +190,10 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     while (!boot.ready && performance.now() - waitStart < STDIO_START_WAIT_MS) {
       await new Promise((r) => setTimeout(r, 25));
     }
-    await boot.ready?.catch(() => {});
+    if (!boot.ready) return;
+    await boot.ready.catch(() => {});
+    // Lines read before the bots ran are kept for them: wait until each bot's first load settled.
+    await within(runtime.host.settled(), STDIO_START_WAIT_MS);
     const start = performance.now();
     lastTraffic = Math.max(lastTraffic, start);
     while (
@@ -251,14 +256,13 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     record: options.record,
     services: options.services,
     initialConnection: emulator ? EMULATOR_CONNECTION : undefined,
+    // The connection opens and healthy bots answer while a slow bot still loads.
+    awaitBots: false,
   });
   const host = runtime.host;
   runtime.tap.onRecord(() => lastTraffic = performance.now());
   boot.ready = runtime.start();
   await boot.ready;
-  for (const b of host.status()) {
-    log.info(`bot ${b.name}: ${b.state}${b.level ? `, isolation ${b.level} (${b.why})` : ""}`);
-  }
   // MMDAgent-EX (emulated) connects once the bots run, as a real one would after its start-up.
   emulatorSide?.connect();
 
