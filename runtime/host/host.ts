@@ -495,7 +495,8 @@ export function createHost(options: HostOptions): Host {
   };
 
   const launch = async (slot: Slot): Promise<void> => {
-    if (stopping) return;
+    // A retry that was due while a reload already brought the bot up has nothing left to do.
+    if (stopping || (slot.state === "running" && slot.instance)) return;
     slot.state = "starting";
     const r = await spawn(slot);
     if (stopping) {
