@@ -65,3 +65,21 @@ Deno.test("a loop of 100k sends nobody awaits meets the rate limit, not the heap
     assertEquals([st.state, st.restarts, st.pid, st.handlerErrors], ["running", 0, pid, 0]);
   });
 });
+
+Deno.test("a timer storm past the bot's timer budget gets too-many-timers at once from every, sleep and waitFor; the host holds only the budget", async () => {
+  await withBot("timerstorm", async (host, log, rec) => {
+    host.deliver("TEST|storm");
+    await eventually(
+      () => log.records.some((r) => r.msg.startsWith("storm ")),
+      "the storm's report",
+    );
+    assertEquals(
+      log.records.find((r) => r.msg.startsWith("storm "))!.msg,
+      "storm refused 1000 too-many-timers sleep too-many-timers wait too-many-timers",
+    );
+    await eventually(() => host.status()[0].inFlight === 0, "quiet");
+    host.deliver("TEST|alive");
+    await rec.waitLine(/^TEST\|alive$/);
+    assertEquals(host.status()[0].restarts, 0);
+  });
+});
