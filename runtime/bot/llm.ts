@@ -52,7 +52,7 @@ export interface ChatRequest {
   baseUrl?: string;
   /** Bearer token (default `OPENAI_API_KEY`; none for most local servers). */
   apiKey?: string;
-  /** Cancels the request (default: the current turn's signal, when there is a turn). */
+  /** Cancels the request (default: the handler's turn's signal, when there is a turn). */
   signal?: AbortSignal;
   /** Longest wait for the response and then for each chunk, host time (default 30 000 ms). */
   timeoutMs?: number;
@@ -408,6 +408,17 @@ export function llmFeature(io: FeatureIO): BotFeature {
   };
   return {
     context: { llm },
+    // A handler's `ctx.llm.stream` defaults its signal to the handler's turn (conversation room),
+    // so a barge-in or the next turn cancels the request without the bot wiring it.
+    onMessage: (ctx) => {
+      const turnOf = () => (ctx as { turn?: { signal?: AbortSignal } }).turn?.signal;
+      Object.defineProperty(ctx, "llm", {
+        value: {
+          stream: (request: ChatRequest) =>
+            llm.stream(request.signal || !turnOf() ? request : { ...request, signal: turnOf() }),
+        } satisfies Llm,
+      });
+    },
     receive: {
       "llm-data": (raw) => {
         const msg = raw as Extract<HostToBot, { t: "llm-data" }>;

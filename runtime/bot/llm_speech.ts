@@ -23,7 +23,7 @@ export interface SpeakLlmOptions {
   voice: string;
   /** Tag mapping (see `tags.ts`); without it every tag is dropped (and logged once). */
   tags?: TagMap;
-  /** Stops reading and speaking (pass the turn's signal, or your own for barge-in). */
+  /** Stops reading and speaking (default: the handler's turn's signal, when there is a turn). */
   signal?: AbortSignal;
   /** End the first sentence at a comma once it has this many characters (speech starts sooner). */
   firstChunkAtComma?: number;
@@ -56,7 +56,8 @@ export async function speakLlm(
   source: AsyncIterable<string>,
   options: SpeakLlmOptions,
 ): Promise<SpeakLlmResult> {
-  const { signal } = options;
+  // Default: the handler's turn (conversation room), so a barge-in stops it.
+  const signal = options.signal ?? (ctx as { turn?: { signal?: AbortSignal } }).turn?.signal;
   const filter = createTagFilter();
   const segmenter = createSegmenter({ firstChunkAtComma: options.firstChunkAtComma });
   type Item = { sentence: string; commands: string[] };

@@ -200,5 +200,7 @@ Deno.test("check examples/tcp-server.mdf in the repository lists greeter, qa, cl
   for (const name of ["greeter", "qa", "clock", "notes"]) {
     assertMatch(r.stdout, new RegExp(`^  ${name}: ${level} \\(`, "m"));
   }
-  assertIncludes(r.stdout, "All 4 bots type-check and load.");
+  // The chat example is off by default: listed, type-checked, never started.
+  assertMatch(r.stdout, /^ {2}chat: disabled \(enabled: false\), would run at /m);
+  assertIncludes(r.stdout, "All 5 bots type-check and load.");
 });
