@@ -151,6 +151,8 @@ async function runSuite(level: "os" | "deno", scratch: string): Promise<Row[]> {
     );
 
   try {
+    // start returns before the bots have loaded (a slow bot cannot hold up the connection).
+    await session.host.settled();
     // The level every bot runs at, and the warning the weaker one must give.
     const status = session.host.status();
     assertEquals(status.filter((b) => b.state !== "running").map((b) => b.name), []);
