@@ -9,6 +9,7 @@
 import { AMQPClient } from "@cloudamqp/amqp-client";
 
 const SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+const EPMD = "/usr/bin/epmd";
 
 /** True when the broker can be started here (or one is given in MMDBOT_TEST_AMQP_URL). */
 export const brokerAvailable: boolean = (() => {
@@ -83,7 +84,7 @@ export async function startTestBroker(): Promise<TestBroker> {
     } catch { /* gone */ }
     await c.status;
     // epmd (Erlang's port mapper) daemonises and outlives the broker; ours has a private port.
-    await new Deno.Command("/usr/lib/erlang/erts-13.1.5/bin/epmd", {
+    await new Deno.Command(EPMD, {
       args: ["-port", String(port + 2), "-kill"],
       stdout: "null",
       stderr: "null",
@@ -104,8 +105,11 @@ export async function startTestBroker(): Promise<TestBroker> {
     await waitForAmqp(url, 30_000);
   };
   globalThis.addEventListener("unload", () => {
+    if (!child) return;
     try {
-      if (child) Deno.kill(-child.pid, "SIGKILL");
+      Deno.kill(-child.pid, "SIGKILL");
+      new Deno.Command(EPMD, { args: ["-port", String(port + 2), "-kill"], stdout: "null", stderr: "null" })
+        .outputSync();
     } catch { /* gone */ }
   });
   await start();
