@@ -9,7 +9,22 @@
 import { AMQPClient } from "@cloudamqp/amqp-client";
 
 const SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server";
-const EPMD = "/usr/bin/epmd";
+
+/**
+ * Ends the epmd (Erlang's port mapper) our broker started: it daemonises and outlives the broker.
+ * Found by the private port in its environment, so no other Erlang's epmd is touched.
+ */
+function killEpmd(port: number): void {
+  for (const e of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(e.name)) continue;
+    try {
+      const cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`);
+      if (!cmd.includes("epmd")) continue;
+      const env = Deno.readTextFileSync(`/proc/${e.name}/environ`).split("\0");
+      if (env.includes(`ERL_EPMD_PORT=${port}`)) Deno.kill(Number(e.name), "SIGKILL");
+    } catch { /* gone or not ours */ }
+  }
+}
 
 /** True when the broker can be started here (or one is given in MMDBOT_TEST_AMQP_URL). */
 export const brokerAvailable: boolean = (() => {
@@ -83,12 +98,7 @@ export async function startTestBroker(): Promise<TestBroker> {
       Deno.kill(-c.pid, "SIGKILL");
     } catch { /* gone */ }
     await c.status;
-    // epmd (Erlang's port mapper) daemonises and outlives the broker; ours has a private port.
-    await new Deno.Command(EPMD, {
-      args: ["-port", String(port + 2), "-kill"],
-      stdout: "null",
-      stderr: "null",
-    }).output().catch(() => {});
+    killEpmd(port + 2);
   };
   const start = async () => {
     // stdio to /dev/null: an inherited pipe would keep a test runner's `tee` waiting forever.
@@ -108,9 +118,8 @@ export async function startTestBroker(): Promise<TestBroker> {
     if (!child) return;
     try {
       Deno.kill(-child.pid, "SIGKILL");
-      new Deno.Command(EPMD, { args: ["-port", String(port + 2), "-kill"], stdout: "null", stderr: "null" })
-        .outputSync();
     } catch { /* gone */ }
+    killEpmd(port + 2);
   });
   await start();
   return {
