@@ -26,9 +26,14 @@ function killEpmd(port: number): void {
   }
 }
 
-/** True when the broker can be started here (or one is given in MMDBOT_TEST_AMQP_URL). */
+/**
+ * True when the broker can be started here (or one is given in MMDBOT_TEST_AMQP_URL). With
+ * MMDBOT_REQUIRE_BROKER=1 (set by `.ci/run`) the tests run anyway and fail loudly without it.
+ */
 export const brokerAvailable: boolean = (() => {
-  if (Deno.env.get("MMDBOT_TEST_AMQP_URL")) return true;
+  if (Deno.env.get("MMDBOT_TEST_AMQP_URL") || Deno.env.get("MMDBOT_REQUIRE_BROKER") === "1") {
+    return true;
+  }
   try {
     return Deno.statSync(SERVER).isFile;
   } catch {
