@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Refusal } from "../wire/types.ts";
+import type { Refusal } from "../errors/refusal.ts";
 import { nestedMessages } from "./nested.ts";
 import { splitArgs } from "./syntax.ts";
 

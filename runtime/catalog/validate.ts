@@ -14,7 +14,7 @@
  *
  * @module
  */
-import type { Refusal } from "../wire/types.ts";
+import type { Refusal } from "../errors/refusal.ts";
 import { commandForm } from "./forms.ts";
 import { BUTTON_ACTION_PREFIXES, nestedMessages } from "./nested.ts";
 import { DROPPED_FROM_PEERS } from "./overrides.ts";

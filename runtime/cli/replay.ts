@@ -5,7 +5,7 @@
  */
 import type { Command } from "commander";
 import { readRecording, RecordingError } from "../record/read.ts";
-import { replay, updatedRecording } from "../record/replay.ts";
+import { replay, updatedRecording } from "../session/replay.ts";
 import { fail } from "./program.ts";
 
 interface ReplayCliOptions {

@@ -17,7 +17,7 @@ import {
 } from "../session/direct.ts";
 import { onInterrupt } from "../control/interrupt.ts";
 import { textLines, writeAll } from "../control/lines.ts";
-import type { ControlSendResult } from "../session/control_target.ts";
+import type { ControlSendResult } from "../control/target.ts";
 import type { Refusal } from "../wire/types.ts";
 import { fail, loggerFor, positiveSeconds, seconds } from "./program.ts";
 

@@ -6,7 +6,7 @@
 import type { Command } from "commander";
 import { attachEndpoint, requireRuntime } from "../control/client.ts";
 import { listEndpoints } from "../control/endpoint.ts";
-import type { SessionStatus } from "../session/control_target.ts";
+import type { SessionStatus } from "../control/target.ts";
 import { fail } from "./program.ts";
 
 interface StatusOptions {

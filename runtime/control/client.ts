@@ -4,7 +4,7 @@
  * act on. Used by the CLI's `send`, `listen`, `status`, `reload` and `stop`.
  */
 import type { TrafficRecord } from "../record/schema.ts";
-import type { ControlSendResult, SessionStatus } from "../session/control_target.ts";
+import type { ControlSendResult, SessionStatus } from "./target.ts";
 import {
   EndpointError,
   endpointFor,

@@ -18,7 +18,7 @@
  */
 import { z } from "zod";
 import type { TrafficRecord } from "../record/schema.ts";
-import type { BotStatus, ControlSendResult, SessionStatus } from "../session/control_target.ts";
+import type { BotStatus, ControlSendResult, SessionStatus } from "./target.ts";
 import type { Refusal } from "../wire/types.ts";
 
 /** Protocol name in the hello line, so a client knows it reached mmdbot. */

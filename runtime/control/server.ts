@@ -6,7 +6,7 @@
  */
 import type { Logger } from "../log/logger.ts";
 import { silentLogger } from "../log/logger.ts";
-import type { ControlTarget } from "../session/control_target.ts";
+import type { ControlTarget } from "./target.ts";
 import {
   EndpointError,
   endpointFor,

@@ -5,7 +5,7 @@
  * as `mmdbot send` (operator ACL, then the guard), and nothing else reaches the wire.
  */
 import type { TrafficRecord } from "../record/schema.ts";
-import type { ControlSendResult } from "../session/control_target.ts";
+import type { ControlSendResult } from "../control/target.ts";
 import type { Refusal } from "../wire/types.ts";
 
 /** A line that was refused before it reached the wire, with who tried to send it and why. */

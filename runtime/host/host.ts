@@ -218,6 +218,7 @@ export const BOT_API_PATHS: readonly string[] = [
   ROOT + "mod.ts",
   ROOT + "runtime/bot/",
   ROOT + "runtime/wire/types.ts",
+  ROOT + "runtime/errors/",
   ROOT + "runtime/catalog/messages.gen.ts",
   ROOT + "runtime/catalog/events.ts",
   // Sentence segmentation for `speakLlm` (pure, imports nothing).

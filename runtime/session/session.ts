@@ -29,7 +29,7 @@ import type { Link, LinkStats } from "../transport/types.ts";
 import { Emulator, type EmulatorOptions } from "../emulator/core.ts";
 import { type EmulatorMemorySide, emulatorMemorySide } from "../emulator/memory_side.ts";
 import { serveControl } from "../control/server.ts";
-import type { ControlSendResult, ControlTarget, SessionStatus } from "./control_target.ts";
+import type { ControlSendResult, ControlTarget, SessionStatus } from "../control/target.ts";
 import { startupFst } from "./content.ts";
 import { createRuntime, type Runtime, type RuntimeService } from "./runtime.ts";
 import type { TrafficTap } from "./traffic.ts";

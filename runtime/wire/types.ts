@@ -39,29 +39,14 @@ export interface WireUnit {
   readonly [wireUnitBrand]: true;
 }
 
-/** Why the guard refused a line; reaches whoever tried to send it. */
-export interface Refusal {
-  /** Stable machine-readable code, e.g. `empty`, `control-char`, `too-long`, `crash-trigger`. */
-  code: string;
-  /** What is wrong, in words a bot author understands. */
-  reason: string;
-  /** The safe alternative, when there is one. */
-  fix?: string;
-  /** The offending bytes as hex (first 32), when bytes are the problem. */
-  bytes?: string;
-}
-
-/** Thrown by `send` paths that refuse a line; carries the {@link Refusal}. */
-export class RefusedError extends Error {
-  /** The structured refusal. */
-  readonly refusal: Refusal;
-  /** Wraps a refusal as an error whose message names the reason and the fix. */
-  constructor(refusal: Refusal) {
-    super(refusal.fix ? `${refusal.reason} (fix: ${refusal.fix})` : refusal.reason);
-    this.name = "RefusedError";
-    this.refusal = refusal;
-  }
-}
+// Refusals live in a leaf module that the catalog and the bot process share; re-exported here for
+// the wire's own users.
+export {
+  type KnownRefusalCode,
+  type Refusal,
+  type RefusalCode,
+  RefusedError,
+} from "../errors/refusal.ts";
 
 /** Brands bytes as a unit; for `wire/` only (guard and SND encoder). */
 export function makeUnit(kind: WireUnit["kind"], bytes: Uint8Array, text: string): WireUnit {

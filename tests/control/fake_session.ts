@@ -15,7 +15,7 @@ import type {
   ControlSendResult,
   ControlTarget,
   SessionStatus,
-} from "../../runtime/session/control_target.ts";
+} from "../../runtime/control/target.ts";
 import { type Channel, createChannel } from "../../runtime/transport/channel.ts";
 import type { LinkWithExtras } from "../../runtime/transport/link.ts";
 import { openLink } from "../../runtime/session/open_link.ts";

@@ -5,7 +5,7 @@
 import { equal, ok } from "node:assert/strict";
 import { createTestRuntime } from "../../testing.ts";
 import { readRecording } from "../../runtime/record/read.ts";
-import { replay } from "../../runtime/record/replay.ts";
+import { replay } from "../../runtime/session/replay.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 const MOD = ROOT + "mod.ts";

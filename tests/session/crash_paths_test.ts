@@ -13,7 +13,7 @@ import { Emulator } from "../../runtime/emulator/core.ts";
 import { serveTcp, type TcpServerSide } from "../../runtime/emulator/tcp_server.ts";
 import { memoryLogger } from "../../runtime/log/logger.ts";
 import { loadManifest } from "../../runtime/manifest/load.ts";
-import { replay } from "../../runtime/record/replay.ts";
+import { replay } from "../../runtime/session/replay.ts";
 import type { TrafficRecord } from "../../runtime/record/schema.ts";
 import { type Session, startSession } from "../../runtime/session/session.ts";
 import { createTestRuntime } from "../../runtime/session/test_runtime.ts";

@@ -1,6 +1,7 @@
 /**
  * What the control channel asks of a running session. The session implements it; `control/` only
- * serves it to local clients, so the two rooms meet at this interface and nothing else.
+ * serves it to local clients, so the two rooms meet at this interface (owned here, by the room that
+ * serves it: the session depends on control, never the other way).
  */
 import type { TrafficRecord } from "../record/schema.ts";
 import type { Refusal } from "../wire/types.ts";

@@ -8,9 +8,9 @@
  * the operator (`cli`, `control`) cannot be reproduced by bots, but their echoes are still fed.
  * Timing is ignored unless a tolerance is given.
  */
-import { createTestRuntime } from "../session/test_runtime.ts";
-import type { TrafficRecord } from "./schema.ts";
-import { diffLines, type DiffOp, formatDiff } from "./diff.ts";
+import { createTestRuntime } from "./test_runtime.ts";
+import type { TrafficRecord } from "../record/schema.ts";
+import { diffLines, type DiffOp, formatDiff } from "../record/diff.ts";
 
 /** Options of {@link replay}. */
 export interface ReplayOptions {
