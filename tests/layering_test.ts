@@ -60,7 +60,7 @@ export const ROOMS: Record<
   broker: { may: ["transport", "wire", "catalog", "record", "host", "clock", "log"] },
   // composition and front ends
   session: { may: { except: ["cli", "console", "dashboard"] } },
-  console: { may: ["session"] },
+  console: { may: ["session", "clock"] },
   dashboard: {
     may: ["session", "host", "control", "record", "conversation", "audio", "wire", "clock", "log"],
   },
