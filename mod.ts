@@ -46,6 +46,14 @@ export {
   type Timer,
   type WaitOptions,
 } from "./runtime/bot/define.ts";
+export type {
+  Play,
+  PlayFormat,
+  PlayMora,
+  PlayOptions,
+  PlayResult,
+  PlaySource,
+} from "./runtime/bot/play.ts";
 export { type Refusal, RefusedError } from "./runtime/wire/types.ts";
 export {
   type BotStore,

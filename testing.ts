@@ -38,6 +38,8 @@
 export {
   createTestRuntime,
   type Direction,
+  type PlayedAudio,
+  type PlayedRun,
   type ScriptedLlm,
   type ScriptedReply,
   type ScriptedRequest,

@@ -24,7 +24,7 @@ export interface BotFeature {
 }
 
 /** Context properties only features provide (the engine's own parts leave them out). */
-export type FeatureProvided = "store" | "llm";
+export type FeatureProvided = "store" | "llm" | "play";
 
 /** The base context: `parts` first, then each feature's additions. */
 export function createBaseContext(

@@ -6,6 +6,7 @@ import type { BotStore } from "./store.ts";
 import type { Llm } from "./llm.ts";
 import type { EventView } from "../catalog/events.ts";
 import type { MessageName } from "../catalog/messages.gen.ts";
+import type { Play } from "./play.ts";
 
 /**
  * Named arguments of message type `T`, named by the catalog (e.g. `result` of
@@ -171,6 +172,18 @@ export interface BotContext<S = Record<string, unknown>> {
    * if (!(await ctx.speak("mei", "mei_voice_normal", "Hello!"))) ctx.log.warn("no voice?");
    */
   speak(model: string, voice: string, text: string, options?: SpeakOptions): Promise<boolean>;
+  /**
+   * Plays audio on the avatar as streamed `SND` audio with lip sync, through the speech floor
+   * (one utterance at a time per avatar, stopped by barge-in): a WAV file in the bot's folder
+   * (read by the host; any common rate, mono or stereo, 8/16/24/32-bit or float) or PCM chunks
+   * (`options.format`, default 16 kHz mono s16). Resolves when the audio has played: `finished`,
+   * `interrupted` (with `stoppedAtMs` and `by`), or `refused`/`failed` with a `reason`.
+   *
+   * @example
+   * const r = await ctx.play("mei", "hello.wav");
+   * if (r.status === "interrupted") ctx.log.info(`cut by ${r.by} at ${r.stoppedAtMs} ms`);
+   */
+  play: Play;
   /** Host time in milliseconds (virtual in tests). */
   now(): number;
   /** The bot's logger. */

@@ -13,6 +13,7 @@
  */
 import { llmFeature } from "./llm.ts";
 import { storeFeature } from "./store.ts";
+import { createPlayFeature } from "./play.ts";
 import { type Refusal, RefusedError } from "../wire/types.ts";
 import {
   type BotToHost,
@@ -97,7 +98,11 @@ export interface FeatureIO {
  * Bot-side features, each adding to contexts and handling its own host messages; one line each
  * (see `context.ts` for the shape).
  */
-export const FEATURES: readonly ((io: FeatureIO) => BotFeature)[] = [storeFeature, llmFeature];
+export const FEATURES: readonly ((io: FeatureIO) => BotFeature)[] = [
+  storeFeature,
+  llmFeature,
+  createPlayFeature,
+];
 
 /** Options of {@link createEngine}. */
 export interface EngineOptions {

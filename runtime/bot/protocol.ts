@@ -81,6 +81,10 @@ export type HostToBot =
    * first). The bot settles what waits on it: `sleep`/`waitFor` reject, `after`/`every` → onError.
    */
   | { t: "timer-refused"; timer: number; refusal: Refusal }
+  // Audio (#16, runtime/bot/play.ts): the host took one stream chunk (the bot may send another),
+  // and how a clip ended.
+  | { t: "play-credit"; req: number }
+  | { t: "played"; req: number; result: PlayResult }
   /** `status`: `written`, `queued`, `dropped`, or `unknown` when asked too late (see the host). */
   | { t: "sent"; req: number; ok: true; status: string }
   | {
@@ -137,4 +141,53 @@ export type BotToHost =
   /** LLM (llm, #15): a completion request to the test kit's scripted stream (`body` is its JSON). */
   | { t: "llm-open"; req: number; body: string }
   /** LLM (llm, #15): the bot stopped reading request `req` (abort, timeout, error). */
-  | { t: "llm-cancel"; req: number };
+  | { t: "llm-cancel"; req: number }
+  // Audio (#16, runtime/bot/play.ts): play a WAV from the bot's folder (`file`) or a PCM stream
+  // (`format`, then `play-chunk`s of base64 PCM, at most PLAY_WINDOW unanswered, then `play-end`).
+  | {
+    t: "play";
+    req: number;
+    model: string;
+    file?: string;
+    format?: PlayFormat;
+    lipSync?: "auto" | "binary" | "off";
+    phones?: { phone: string; ms: number }[];
+    lookaheadMs?: number;
+    turn?: number;
+  }
+  | { t: "play-chunk"; req: number; data: string }
+  | { t: "play-end"; req: number }
+  | { t: "play-stop"; req: number };
+
+/** Stream chunks a bot may have sent and the host not yet taken (credit window). */
+export const PLAY_WINDOW = 4;
+/** Most PCM bytes in one `play-chunk` (base64 makes it 4/3 as long, well under the IPC limit). */
+export const PLAY_CHUNK_BYTES = 32 * 1024;
+
+/** Raw PCM layout of a stream (little-endian samples, interleaved channels). */
+export interface PlayFormat {
+  /** Frames per second, 1000 to 384000. */
+  sampleRate: number;
+  /** Interleaved channels, 1 to 8 (mixed down to mono by the host). */
+  channels: number;
+  /** Sample encoding: unsigned 8-bit, signed 16/24/32-bit, or 32/64-bit float. */
+  format: "u8" | "s16" | "s24" | "s32" | "f32" | "f64";
+}
+
+/** How a clip played (see `ctx.play`). */
+export interface PlayResult {
+  /** `finished`; `interrupted` (see `by`); `refused`: never played; `failed`: broke while playing. */
+  status: "finished" | "interrupted" | "refused" | "failed";
+  /** Audio that played, ms (after a stop, the tail already sent included). */
+  playedMs: number;
+  /** Playback position when the stop came, ms. */
+  stoppedAtMs?: number;
+  /** Length of the file, ms (files only). */
+  durationMs?: number;
+  /** What ended it: `barge-in`, `stop`, `turn-ended`, `floor-taken`, `disconnect`, `audio`… */
+  by?: string;
+  /** The other bot involved (who took the floor), when there is one. */
+  bot?: string;
+  /** Words for a person: why it was refused or failed. */
+  reason?: string;
+}

@@ -20,6 +20,9 @@ import { type Message, parseInbound } from "../wire/parse.ts";
 import type { InboundLine, Refusal, WireUnit } from "../wire/types.ts";
 import { createLogThrottle, type LogThrottle } from "../log/throttle.ts";
 import { createEchoTracker } from "./echo.ts";
+import { createAudioService } from "../audio/service.ts";
+import { resolveMaxLineBytes } from "../wire/guard.ts";
+import { botAudio } from "./audio.ts";
 import { type Instance, startInstance } from "./instance.ts";
 import { createOutbound, type OperatorReply, type Sender, type Sink } from "./outbound.ts";
 import { createRateLimiter, type RateLimiter } from "./ratelimit.ts";
@@ -285,6 +288,23 @@ export function createHost(options: HostOptions): Host {
     echo,
     onRefused,
   });
+  // ctx.play (#16): clips through the speech floor, one at a time per connection.
+  const audio = createAudioService({
+    clock,
+    log: options.logger.child("audio"),
+    writeSnd: async (unit, owner) => {
+      const r = await options.sink(unit, owner);
+      // Queued audio would play after a reconnect, out of place: treat it as the end.
+      if (r.status !== "written") {
+        throw new Error(r.status === "dropped" ? r.reason : "the connection is down");
+      }
+    },
+    sendLine: async (line, owner) => {
+      const r = await outbound.send(line, { name: owner, allow: new Set() });
+      return r.ok ? undefined : r.refusal;
+    },
+    maxLineBytes: () => resolveMaxLineBytes(guardContext().maxLineBytes),
+  });
   let nextId = 1;
   let connection: string | undefined;
   let stopping = false;
@@ -435,6 +455,7 @@ export function createHost(options: HostOptions): Host {
     slot.level = plan.level;
     slot.why = plan.why;
     const bl = botLog(spec.name);
+    const clips = botAudio(audio, spec.name, spec.dir, (m) => instance.post(m), bl);
     const instance: Instance = startInstance({
       spec,
       plan,
@@ -447,6 +468,7 @@ export function createHost(options: HostOptions): Host {
         if (slot.instance === instance) acceptSetup(slot, lines);
       },
       onFeature: (msg) => {
+        if (clips.handle(msg)) return;
         if (msg.t === "store") {
           instance.post({ t: "stored", req: msg.req, ...storeReply(spec, msg.op) });
         } else if (msg.t === "llm-open") {
@@ -474,6 +496,7 @@ export function createHost(options: HostOptions): Host {
         slot.errorLog.log("handler-error", "error", text);
       },
     });
+    instance.exited.then(() => clips.gone(), () => clips.gone());
     const r = await instance.loaded;
     if (!r.ok) {
       await instance.stop();
@@ -663,6 +686,7 @@ export function createHost(options: HostOptions): Host {
 
     connected(id) {
       connection = id;
+      audio.connected();
       // Re-checked against the new connection's guard context; the Link keeps only what passes
       // (and writes what passes now but did not at the last disconnect).
       publishSetup();
@@ -673,6 +697,7 @@ export function createHost(options: HostOptions): Host {
 
     disconnected() {
       connection = undefined;
+      audio.disconnected();
       // The guard context may have changed (e.g. Plugin_Variables' list is no longer known): the
       // Link replays its setup units at the next connect, so it must get only lines that pass now.
       publishSetup();

@@ -44,6 +44,26 @@ export const botToHostSchema = z.discriminatedUnion("t", [
   // LLM (llm, #15): the test kit's scripted stream.
   z.object({ t: z.literal("llm-open"), req: int, body: text }),
   z.object({ t: z.literal("llm-cancel"), req: int }),
+  // Audio (#16).
+  z.object({
+    t: z.literal("play"),
+    req: int,
+    model: z.string().max(200),
+    file: z.string().max(4096).optional(),
+    format: z.object({
+      sampleRate: z.number(),
+      channels: z.number(),
+      format: z.enum(["u8", "s16", "s24", "s32", "f32", "f64"]),
+    }).optional(),
+    lipSync: z.enum(["auto", "binary", "off"]).optional(),
+    phones: z.array(z.object({ phone: z.string().max(16), ms: z.number() })).max(20_000)
+      .optional(),
+    lookaheadMs: z.number().optional(),
+    turn: int.optional(),
+  }),
+  z.object({ t: z.literal("play-chunk"), req: int, data: z.string().max(48 * 1024) }),
+  z.object({ t: z.literal("play-end"), req: int }),
+  z.object({ t: z.literal("play-stop"), req: int }),
 ]);
 
 // The schema and the bot side's plain types must describe the same messages.

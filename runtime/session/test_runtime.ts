@@ -22,10 +22,12 @@ import { Emulator } from "../emulator/core.ts";
 import { type EmulatorMemorySide, emulatorMemorySide } from "../emulator/memory_side.ts";
 import { createLink } from "../transport/link.ts";
 import { type MemoryConn, memoryConn, memoryListener } from "../transport/memory.ts";
+import type { PlayedRun } from "../emulator/sound_out.ts";
 import type { TrafficRecord } from "../record/schema.ts";
 import { createRuntime } from "./runtime.ts";
 
 export type { Direction, TrafficRecord } from "../record/schema.ts";
+export type { PlayedRun } from "../emulator/sound_out.ts";
 export type { ScriptedLlm, ScriptedReply, ScriptedRequest } from "./scripted_llm.ts";
 
 /** Options of {@link createTestRuntime}. */
@@ -142,8 +144,24 @@ export interface TestRuntime extends AsyncDisposable {
    * with false when no prompt is on screen (or without the emulator), else when quiet again.
    */
   selectPrompt(index: number): Promise<boolean>;
+  /**
+   * The SND audio the emulator played (`ctx.play`): runs of gapless audio with the model, when the
+   * first sample played and the last (`cutAt` when a disconnect cut it), the PCM received (16 kHz
+   * s16le) and the ms discarded. Empty without the emulator.
+   */
+  played(): PlayedAudio;
   /** Stops the bots (their stop hooks run) and the emulator. */
   close(): Promise<void>;
+}
+
+/** What {@link TestRuntime.played} returns. */
+export interface PlayedAudio {
+  /** Gapless stretches of audio, oldest first. */
+  runs: PlayedRun[];
+  /** Every SND payload received, in order (16 kHz, 16-bit signed little-endian, mono). */
+  pcm: Uint8Array;
+  /** Audio discarded: sent with no model bound, or past the 60 s buffer. */
+  droppedMs: { noModel: number; bufferFull: number };
 }
 
 const ROOT_CONN = "test";
@@ -417,6 +435,11 @@ export async function createTestRuntime(options: TestRuntimeOptions = {}): Promi
         msg: r.msg,
       })),
     now: () => vc.now(),
+    played: () => ({
+      runs: emulator?.sound.runs() ?? [],
+      pcm: emulator?.sound.pcm() ?? new Uint8Array(0),
+      droppedMs: { ...(emulator?.sound.dropped ?? { noModel: 0, bufferFull: 0 }) },
+    }),
     close() {
       closed ??= stopAll();
       return closed;
