@@ -130,6 +130,13 @@ export interface ReloadResult {
   error?: string;
 }
 
+/** What {@link Host.applyManifest} changed, by bot name. */
+export interface ManifestChange {
+  added: string[];
+  removed: string[];
+  restarted: string[];
+}
+
 /** A running bot host. */
 export interface Host {
   /**
@@ -140,6 +147,11 @@ export interface Host {
   start(options?: { wait?: boolean }): Promise<void>;
   /** Resolves once every bot's first launch has settled (running, failed or retrying). */
   settled(): Promise<void>;
+  /**
+   * Applies a new manifest: added bots start, removed bots stop, changed entries restart only
+   * that bot; unchanged bots keep running untouched. Resolves once the started ones settled.
+   */
+  applyManifest(next: Manifest): Promise<ManifestChange>;
   /** Dispatches one inbound line to the bots. */
   deliver(line: InboundLine | string, meta?: DeliverMeta): Delivered;
   /**
@@ -311,8 +323,7 @@ export function createHost(options: HostOptions): Host {
   let watcher: BotWatcher | undefined;
 
   const slots = new Map<string, Slot>();
-  for (const spec of options.manifest.bots) {
-    slots.set(spec.name, {
+  const makeSlot = (spec: BotSpec): Slot => ({
       spec,
       allow: new Set(spec.allow),
       limiter: createRateLimiter(
@@ -335,7 +346,8 @@ export function createHost(options: HostOptions): Host {
       errorLog: createLogThrottle(options.logger.child(`bot:${spec.name}`), clock),
       pending: [],
     });
-  }
+  for (const spec of options.manifest.bots) slots.set(spec.name, makeSlot(spec));
+  let manifestFile = options.manifest.file;
   let firstLaunches: Promise<unknown> = Promise.resolve();
 
   const senderOf = (slot: Slot): Sender => ({
@@ -596,6 +608,29 @@ export function createHost(options: HostOptions): Host {
     }, decision.delayMs);
   };
 
+  /** Stops a slot's bot for good (removed or replaced by a changed manifest entry). */
+  const retire = async (slot: Slot): Promise<void> => {
+    if (slot.backoff !== undefined) clock.clearTimeout(slot.backoff);
+    slot.backoff = undefined;
+    slot.state = "stopped";
+    await slot.busy.catch(() => {});
+    const inst = slot.instance;
+    slot.instance = undefined;
+    slot.pending = [];
+    if (inst) await inst.stop();
+    slot.errorLog.close();
+  };
+
+  /** (Re)watches the current bots' folders for hot reload. */
+  const rewatch = () => {
+    if (!options.watch || stopping) return;
+    watcher?.close();
+    watcher = watchBots(
+      [...slots.values()].map((s) => ({ name: s.spec.name, dir: s.spec.dir })),
+      (name) => void host.reload(name),
+    );
+  };
+
   const reloadSlot = async (slot: Slot): Promise<ReloadResult> => {
     const name = slot.spec.name;
     if (stopping) return { name, ok: false, error: "the host is stopping" };
@@ -631,7 +666,7 @@ export function createHost(options: HostOptions): Host {
     return { name, ok: true };
   };
 
-  return {
+  const host: Host = {
     async start(startOptions = {}) {
       firstLaunches = Promise.all([...slots.values()].map((slot) => {
         slot.state = "starting";
@@ -639,12 +674,43 @@ export function createHost(options: HostOptions): Host {
         return slot.busy;
       }));
       if (startOptions.wait !== false) await firstLaunches;
-      if (options.watch) {
-        watcher = watchBots(
-          [...slots.values()].map((s) => ({ name: s.spec.name, dir: s.spec.dir })),
-          (name) => void this.reload(name),
-        );
+      rewatch();
+    },
+
+    async applyManifest(next) {
+      const change: ManifestChange = { added: [], removed: [], restarted: [] };
+      if (stopping) return change;
+      manifestFile = next.file;
+      const wanted = new Map(next.bots.map((b) => [b.name, b]));
+      const launches: Promise<unknown>[] = [];
+      for (const [name, slot] of [...slots]) {
+        if (wanted.has(name)) continue;
+        change.removed.push(name);
+        await retire(slot);
+        slots.delete(name);
       }
+      for (const spec of next.bots) {
+        const old = slots.get(spec.name);
+        if (old && sameSpec(old.spec, spec)) {
+          old.spec = spec; // positions may have moved
+          continue;
+        }
+        if (old) {
+          change.restarted.push(spec.name);
+          await retire(old);
+        } else change.added.push(spec.name);
+        const slot = makeSlot(spec);
+        slots.set(spec.name, slot);
+        slot.state = "starting";
+        slot.busy = slot.busy.then(() => launch(slot));
+        launches.push(slot.busy);
+      }
+      if (change.removed.length + change.added.length + change.restarted.length > 0) {
+        publishSetup();
+        rewatch();
+      }
+      await Promise.all(launches);
+      return change;
     },
 
     settled() {
@@ -728,7 +794,7 @@ export function createHost(options: HostOptions): Host {
         const refusal: Refusal = {
           code: "unknown-bot",
           reason: `the manifest has no bot named ${name}`,
-          fix: `add ${name} to ${options.manifest.file}`,
+          fix: `add ${name} to ${manifestFile}`,
         };
         onRefused(name, line, refusal);
         return Promise.resolve({ ok: false, refusal });
@@ -797,4 +863,11 @@ export function createHost(options: HostOptions): Host {
       outbound.close();
     },
   };
+  return host;
+}
+
+/** Whether two specs run the same bot the same way (where the entry sits in the file aside). */
+function sameSpec(a: BotSpec, b: BotSpec): boolean {
+  const strip = ({ origin: _o, receiveAt: _r, ...rest }: BotSpec) => rest;
+  return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
 }

@@ -18,6 +18,7 @@ import type { Host } from "../host/host.ts";
 import { lintBots } from "../manifest/lint_bots.ts";
 import { withStartLoadTimeout } from "../manifest/types.ts";
 import { within } from "../clock/deadline.ts";
+import { liveManifest } from "./live_manifest.ts";
 import { formatDiagnostic } from "../text/diagnostic.ts";
 import { type DetectedSandbox, detectSandbox, weakerWarning } from "../sandbox/detect.ts";
 import { createLauncher } from "../sandbox/launcher.ts";
@@ -263,6 +264,14 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   runtime.tap.onRecord(() => lastTraffic = performance.now());
   boot.ready = runtime.start();
   await boot.ready;
+  // Saving the manifest applies it; `reload` re-reads it too.
+  const live = liveManifest({
+    file: manifest.file,
+    host,
+    logger: log,
+    watch: options.watch ?? true,
+    prepare: withStartLoadTimeout,
+  });
   // MMDAgent-EX (emulated) connects once the bots run, as a real one would after its start-up.
   emulatorSide?.connect();
 
@@ -303,6 +312,10 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       };
     },
     async reload(name) {
+      const reread = await live.reread();
+      if (!reread.ok) {
+        throw new Error(`${reread.error.message}\nthe running bots are kept; nothing was reloaded`);
+      }
       const results = await host.reload(name);
       for (const r of results) {
         if (!r.ok) log.error(`reload of ${r.name} failed; the previous version keeps running`);
@@ -312,6 +325,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     stop() {
       stopping ??= (async () => {
         log.info("stopping: bots first, then the connection (closed once, after flushing)");
+        live.close();
         await runtime.stop();
         // The control channel may still be opening (a link that ended during start-up).
         await controlOpening?.catch(() => {});
