@@ -324,28 +324,28 @@ export function createHost(options: HostOptions): Host {
 
   const slots = new Map<string, Slot>();
   const makeSlot = (spec: BotSpec): Slot => ({
-      spec,
-      allow: new Set(spec.allow),
-      limiter: createRateLimiter(
-        spec.name,
-        spec.budgets.messagesPerSecond,
-        spec.budgets.burst,
-        clock,
-        log,
-      ),
-      restarts: createRestarts(spec.restart),
-      restartCount: 0,
-      state: "stopped",
-      setup: [],
-      setupRefused: new Map(),
-      busy: Promise.resolve(),
-      dropped: 0,
-      errors: 0,
-      suppressed: 0,
-      oversizedIpc: 0,
-      errorLog: createLogThrottle(options.logger.child(`bot:${spec.name}`), clock),
-      pending: [],
-    });
+    spec,
+    allow: new Set(spec.allow),
+    limiter: createRateLimiter(
+      spec.name,
+      spec.budgets.messagesPerSecond,
+      spec.budgets.burst,
+      clock,
+      log,
+    ),
+    restarts: createRestarts(spec.restart),
+    restartCount: 0,
+    state: "stopped",
+    setup: [],
+    setupRefused: new Map(),
+    busy: Promise.resolve(),
+    dropped: 0,
+    errors: 0,
+    suppressed: 0,
+    oversizedIpc: 0,
+    errorLog: createLogThrottle(options.logger.child(`bot:${spec.name}`), clock),
+    pending: [],
+  });
   for (const spec of options.manifest.bots) slots.set(spec.name, makeSlot(spec));
   let manifestFile = options.manifest.file;
   let firstLaunches: Promise<unknown> = Promise.resolve();

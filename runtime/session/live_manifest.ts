@@ -66,7 +66,9 @@ export function liveManifest(options: LiveManifestOptions): LiveManifest {
       change.removed.length ? `stopped ${change.removed.join(", ")}` : "",
       change.restarted.length ? `restarted ${change.restarted.join(", ")}` : "",
     ].filter((p) => p !== "");
-    log.info(`manifest ${basename(file)} applied: ${parts.length ? parts.join("; ") : "no change"}`);
+    log.info(
+      `manifest ${basename(file)} applied: ${parts.length ? parts.join("; ") : "no change"}`,
+    );
     return { ok: true, change };
   };
   const reread = () => {
