@@ -177,10 +177,14 @@ breaks when a peer disconnects).`,
       // no bot process is left (each runs in its own session, out of the terminal's reach).
       const interrupt = onInterrupt({ beforeExit: () => killEveryBotNow() });
       let forced: ReturnType<typeof setTimeout> | undefined;
+      let consoleDone = !session.emulator;
       const stopping = interrupt.fired.then(() => {
         logger.info("stopping (press Ctrl-C again to exit at once)");
         forced = setTimeout(() => {
-          logger.error(`the session did not stop within ${STOP_BOUND_MS / 1000} s; exiting now`);
+          const at = session.stopPhase ?? (consoleDone ? "ending" : "closing the console");
+          logger.error(
+            `the session did not stop within ${STOP_BOUND_MS / 1000} s (stuck ${at}); exiting now`,
+          );
           killEveryBotNow();
           Deno.exit(1);
         }, STOP_BOUND_MS);
@@ -188,7 +192,18 @@ breaks when a peer disconnects).`,
       });
       try {
         if (session.emulator) {
-          await runConsole(session, { verbose: opts.verbose, signal: interrupt.signal });
+          // Once the session has ended (Ctrl-C, or the link ended), the console has nothing left
+          // to show: it must not hold the exit (its stdin read cannot be cancelled).
+          const consoleRun = runConsole(session, {
+            verbose: opts.verbose,
+            signal: interrupt.signal,
+          })
+            .catch((err) => {
+              logger.error(`console failed: ${err instanceof Error ? err.message : err}`);
+              fail(1);
+            });
+          await Promise.race([consoleRun, session.ended]);
+          consoleDone = true;
           await session.stop();
         }
         await Promise.race([session.ended, stopping]);

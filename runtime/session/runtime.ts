@@ -132,6 +132,8 @@ export interface Runtime {
   readonly ended: Promise<void>;
   /** Stops the bots (their stop hooks run), the services, then closes the link once. Idempotent. */
   stop(): Promise<void>;
+  /** What a stop in progress waits for (undefined otherwise), for the error when it overruns. */
+  readonly stopPhase: string | undefined;
 }
 
 /**
@@ -196,6 +198,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   let pump: Promise<void> = Promise.resolve();
   let started: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
+  let stopPhase: string | undefined;
   const servicesStarted: RuntimeService[] = [];
   const stateListeners = new Set<(ev: LinkStateEvent) => void>();
 
@@ -258,6 +261,9 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     get refusedOperatorLines() {
       return refusedOperatorLines;
     },
+    get stopPhase() {
+      return stopPhase;
+    },
     ended,
     onLinkState(fn) {
       stateListeners.add(fn);
@@ -287,10 +293,13 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
     stop() {
       stopping ??= (async () => {
+        stopPhase = "waiting for the start to finish";
         await started?.catch(() => {});
+        stopPhase = "stopping the bots";
         await host.stop();
         options.stores?.close();
         for (const s of servicesStarted.reverse()) {
+          stopPhase = `stopping the service ${s.name}`;
           try {
             await s.stop?.();
           } catch (err) {
@@ -299,9 +308,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
             );
           }
         }
+        stopPhase = "closing the connection";
         await link.close();
+        stopPhase = "handling the last inbound lines";
         await pump.catch(() => {});
         recorder?.close();
+        stopPhase = undefined;
         resolveEnded();
       })();
       return stopping;

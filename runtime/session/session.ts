@@ -115,6 +115,11 @@ export interface Session extends ControlTarget {
   readonly sandbox: DetectedSandbox;
   /** Resolves when the session has ended (stop, signal, or stdin EOF in stdio mode). */
   readonly ended: Promise<void>;
+  /**
+   * What a stop in progress is waiting for (undefined before a stop and after it): named in the
+   * error when a stop overruns its bound, so a hang says where it is.
+   */
+  readonly stopPhase: string | undefined;
 }
 
 /** Link counters for `status`, with the connection time as a date when the clock is the wall's. */
@@ -126,6 +131,9 @@ function readableStats(stats: LinkStats, clock: Clock): Record<string, unknown> 
     connectedSince: clock === realClock ? new Date(connectedSince).toISOString() : connectedSince,
   };
 }
+
+/** The session's stop phase while the runtime stops (the runtime names its own finer phase). */
+const RUNTIME_PHASE = "stopping the runtime";
 
 /** Starts a session; rejects with a {@link SessionError} a person can act on. */
 export async function startSession(options: SessionOptions): Promise<Session> {
@@ -278,10 +286,14 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   let resolveEnded!: () => void;
   const ended = new Promise<void>((r) => (resolveEnded = r));
   let stopping: Promise<void> | undefined;
+  let stopPhase: string | undefined;
 
   const session: Session = {
     plan,
     link,
+    get stopPhase() {
+      return stopPhase === RUNTIME_PHASE ? runtime.stopPhase ?? stopPhase : stopPhase;
+    },
     host,
     runtime,
     emulator,
@@ -326,12 +338,18 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       stopping ??= (async () => {
         log.info("stopping: bots first, then the connection (closed once, after flushing)");
         live.close();
+        stopPhase = RUNTIME_PHASE;
         await runtime.stop();
         // The control channel may still be opening (a link that ended during start-up).
+        stopPhase = "closing the control channel";
         await controlOpening?.catch(() => {});
-        await control?.close();
+        await control?.close().catch((err) =>
+          log.error(`control channel failed to close: ${err instanceof Error ? err.message : err}`)
+        );
+        stopPhase = "closing the emulator";
         emulatorSide?.close();
         emulator?.close();
+        stopPhase = undefined;
         resolveEnded();
       })();
       return stopping;
