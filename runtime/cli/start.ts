@@ -14,8 +14,8 @@ import { killEveryBotNow } from "../host/process.ts";
 
 /** The longest a graceful stop may take before the process exits anyway. */
 export const STOP_BOUND_MS = 10_000;
-import { type Dashboard, DashboardError, serveDashboard } from "../dashboard/server.ts";
-import { sessionSource } from "../dashboard/session_source.ts";
+import { DashboardError } from "../dashboard/server.ts";
+import { dashboardService } from "../dashboard/service.ts";
 
 interface StartOptions {
   bots?: string;
@@ -133,6 +133,17 @@ breaks when a peer disconnects).`,
         logger.error((err as Error).message);
         return fail(2);
       }
+      // Started with the runtime, before the bots, so the page also shows their start-up.
+      const dashboard = port === undefined ? undefined : dashboardService({
+        port,
+        mdf,
+        startedAt: new Date().toISOString(),
+        logger,
+        onReady: (d) =>
+          logger.info(
+            `dashboard: ${d.url} (open it in a browser on this machine; the token is its key)`,
+          ),
+      });
       const readPem = (p?: string) => (p ? Deno.readTextFileSync(p) : undefined);
       let session;
       try {
@@ -150,6 +161,7 @@ breaks when a peer disconnects).`,
           key: readPem(opts.key),
           maxLineBytes: opts.maxLineBytes ? Number(opts.maxLineBytes) : undefined,
           emulator: { voice: opts.voice },
+          services: dashboard ? [dashboard] : undefined,
           logger,
         });
       } catch (err) {
@@ -159,19 +171,6 @@ breaks when a peer disconnects).`,
         }
         logger.error(err instanceof Error ? err.message : String(err));
         return fail(1);
-      }
-      let dashboard: Dashboard | undefined;
-      if (port !== undefined) {
-        try {
-          dashboard = await serveDashboard(sessionSource(session), { port, logger });
-        } catch (err) {
-          logger.error(err instanceof Error ? err.message : String(err));
-          await session.stop();
-          return fail(1);
-        }
-        logger.info(
-          `dashboard: ${dashboard.url} (open it in a browser on this machine; the token is its key)`,
-        );
       }
       // First Ctrl-C (or SIGTERM): graceful stop, bounded; the second: out at once. Either way
       // no bot process is left (each runs in its own session, out of the terminal's reach).
@@ -211,7 +210,6 @@ breaks when a peer disconnects).`,
       } finally {
         clearTimeout(forced);
         interrupt.dispose();
-        await dashboard?.close();
       }
       // A read of stdin may still be pending (console mode after Ctrl-C); it would keep the
       // process alive, so end it here, with every cleanup above already done.

@@ -271,7 +271,16 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   const host = runtime.host;
   runtime.tap.onRecord(() => lastTraffic = performance.now());
   boot.ready = runtime.start();
-  await boot.ready;
+  try {
+    await boot.ready;
+  } catch (err) {
+    // A service that cannot start (e.g. the dashboard's port is taken): close what was opened,
+    // or the link and the emulator keep the process alive after the error.
+    await runtime.stop();
+    emulatorSide?.close();
+    emulator?.close();
+    throw err;
+  }
   // Saving the manifest applies it; `reload` re-reads it too.
   const live = liveManifest({
     file: manifest.file,

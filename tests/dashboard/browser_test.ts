@@ -10,8 +10,8 @@
 import { assert, assertEquals, assertIncludes } from "../assert.ts";
 import { memoryLogger } from "../../runtime/log/logger.ts";
 import { type Session, startSession } from "../../runtime/session/session.ts";
-import { type Dashboard, serveDashboard } from "../../runtime/dashboard/server.ts";
-import { sessionSource } from "../../runtime/dashboard/session_source.ts";
+import type { Dashboard } from "../../runtime/dashboard/server.ts";
+import { dashboardService } from "../../runtime/dashboard/service.ts";
 import { type Peer, startPeer } from "../control/fake_session.ts";
 import { browserTest } from "./browser.ts";
 
@@ -52,14 +52,17 @@ async function world(): Promise<World> {
     `Plugin_Remote_EnableServer=true\nPlugin_Remote_ListenPort=${peer.port}\n`,
   );
   const logger = memoryLogger("info");
+  // As `start --dashboard` runs it: a service of the runtime, started before the bots.
+  const service = dashboardService({ port: 0, mdf, startedAt: new Date().toISOString(), logger });
   const session = await startSession({
     mdf,
     manifest: `${dir}/bots/bots.yaml`,
     logger,
     watch: false,
     controlDir: `${dir}/run`,
+    services: [service],
   });
-  const dashboard = await serveDashboard(sessionSource(session), { logger });
+  const dashboard = service.dashboard!;
   await peer.waitConns(1);
   return {
     dir,
@@ -68,8 +71,8 @@ async function world(): Promise<World> {
     dashboard,
     peerLines: () => peer.conns.at(-1)?.lines ?? [],
     async close() {
-      await dashboard.close();
       await session.stop();
+      assert(dashboard.clients === 0, "the dashboard closed with the session");
       await peer.close();
       await Deno.remove(dir, { recursive: true });
     },
@@ -104,6 +107,8 @@ await browserTest(
         assertEquals(await bot.getAttribute("data-state"), "running");
         assertIncludes(await bot.textContent() ?? "", "isolation");
         await page.locator("#link-state", { hasText: "connected" }).waitFor(WAIT);
+        // The service started before the connection: the page saw it come up.
+        await page.locator("#traffic tr.link", { hasText: "connected tcp:" }).waitFor(WAIT);
       });
 
       await t.step(

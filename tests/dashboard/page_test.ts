@@ -9,7 +9,7 @@ import { serveDashboard } from "../../runtime/dashboard/server.ts";
 import type { TurnView } from "../../runtime/dashboard/source.ts";
 import { browserTest } from "./browser.ts";
 import { type FakeConversation, fakeSource } from "./fake_source.ts";
-import { conversationFeed } from "../../runtime/dashboard/session_source.ts";
+import { conversationFeed } from "../../runtime/dashboard/conversation_feed.ts";
 import { createSim } from "../conversation/sim.ts";
 
 const WAIT = { timeout: 30_000 };

@@ -88,3 +88,20 @@ Deno.test("the dashboard port comes from the flag, else from MMDBOT_DASHBOARD; -
   assertThrows(() => dashboardPort(undefined, "yes please"), /MMDBOT_DASHBOARD/);
   assertThrows(() => dashboardPort("70000", undefined), /port number/);
 });
+
+Deno.test("start --dashboard on a port already in use says so and exits 1 instead of hanging", async () => {
+  const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  try {
+    const port = (taken.addr as Deno.NetAddr).port;
+    const child = startCli(["start", "--no-watch", "--dashboard", String(port)]);
+    await child.stdin.close();
+    const guard = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    const out = await child.output();
+    clearTimeout(guard);
+    const err = new TextDecoder().decode(out.stderr);
+    assertEquals(out.code, 1, err);
+    assertIncludes(err, `port ${port} on 127.0.0.1 is in use`);
+  } finally {
+    taken.close();
+  }
+});
