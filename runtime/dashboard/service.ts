@@ -7,7 +7,7 @@
  */
 import type { Logger } from "../log/logger.ts";
 import type { Runtime, RuntimeService } from "../session/runtime.ts";
-import type { ControlSendResult } from "../session/control_target.ts";
+import type { ControlSendResult } from "../control/target.ts";
 import { type Dashboard, serveDashboard } from "./server.ts";
 import { conversationFeed, type ConversationSnapshots } from "./conversation_feed.ts";
 import type { DashboardSource } from "./source.ts";
