@@ -7,6 +7,9 @@
  * Why an outbox: the broker can be unreachable at start or restart under us. The edge must keep
  * serving its avatar meanwhile, and what it accepted must not be lost, so publishes wait here
  * (bounded) instead of failing.
+ *
+ * Every promise the client hands out is handled here, and every wait on the client is bounded:
+ * a broker killed mid-handshake or mid-close never leaves a promise hanging or rejecting unseen.
  */
 import { AMQPClient } from "@cloudamqp/amqp-client";
 import type { AMQPChannel, AMQPProperties } from "@cloudamqp/amqp-client";
@@ -17,6 +20,12 @@ import type { Logger } from "../log/logger.ts";
 export const OUTBOX_LIMIT = 20_000;
 /** Unconfirmed publishes on the wire at once (pipelined; order is kept by the channel). */
 export const MAX_IN_FLIGHT = 256;
+/** Longest a connect (TCP, AMQP handshake, channel, topology) may take before it is retried. */
+export const CONNECT_TIMEOUT_MS = 15_000;
+/** Longest a graceful close waits for the broker's close-ok before the socket is dropped. */
+const CLOSE_TIMEOUT_MS = 2_000;
+/** A publish the broker refuses this many times while the connection stays up is given up. */
+const MAX_ATTEMPTS = 3;
 
 /** Options of {@link openBrokerConnection}. */
 export interface BrokerConnectionOptions {
@@ -24,10 +33,11 @@ export interface BrokerConnectionOptions {
   url: string;
   /** Shown in the broker's connection list and in logs. */
   name: string;
+  /** Where connection changes are logged. */
   logger: Logger;
   /**
    * Declares topology and starts consumers on a fresh channel; runs after every (re)connect,
-   * before the outbox is flushed.
+   * before the outbox is flushed. Bounded by {@link CONNECT_TIMEOUT_MS}.
    */
   onUp: (channel: AMQPChannel) => Promise<void>;
   /** Told when the connection is lost (consumers are gone with it). */
@@ -36,10 +46,15 @@ export interface BrokerConnectionOptions {
 
 /** State for `status` and tests. */
 export interface BrokerConnectionStats {
+  /** A channel is open and publishing. */
   up: boolean;
+  /** Successful connects so far (1 after the first). */
   connects: number;
+  /** Publishes accepted and not yet confirmed by the broker. */
   outbox: number;
+  /** Publishes dropped because the outbox was full. */
   dropped: number;
+  /** Why the last attempt or connection failed. */
   lastError?: string;
 }
 
@@ -54,8 +69,9 @@ export interface BrokerConnection {
   ): Promise<void>;
   /** Resolves when the connection is up (at once when it is). */
   ready(signal?: AbortSignal): Promise<void>;
+  /** Counters and state. */
   stats(): BrokerConnectionStats;
-  /** Closes for good: pending publishes are rejected. */
+  /** Closes for good: pending publishes get up to 2 s to be confirmed, then are rejected. */
   close(): Promise<void>;
 }
 
@@ -64,8 +80,48 @@ interface Pending {
   routingKey: string;
   body: string;
   properties: AMQPProperties;
+  attempts: number;
   resolve: () => void;
   reject: (err: Error) => void;
+}
+
+/**
+ * The npm client with one change: a failed socket write never rejects `send`. Use it for every
+ * connection (tests included) instead of `AMQPClient`.
+ *
+ * Why: in 4.1.1 `basicPublish` with confirms creates the confirm promise before it writes; when
+ * the write fails (EPIPE once the broker is killed) the publish rejects with the write error, and
+ * the confirm promise, rejected a moment later when the socket's close event closes the channel,
+ * has no handler: an unhandled rejection that ends the process. A failed write during the
+ * handshake calls an unbound `this.rejectConnect` (a TypeError, unhandled too). With the write
+ * error swallowed (and the socket destroyed), the socket's close event, which always follows, is
+ * the one place everything pending is rejected, and each of those promises has a handler.
+ */
+export class BrokerClient extends AMQPClient {
+  /** Writes bytes; a failed write drops the socket instead of rejecting (see above). */
+  override send(bytes: Uint8Array): Promise<void> {
+    return super.send(bytes).catch(() => {
+      this.socket?.destroy();
+    });
+  }
+
+  /** Drops the TCP connection at once (no close handshake). */
+  drop(): void {
+    this.socket?.destroy();
+  }
+}
+
+/**
+ * `p`, or a rejection after `ms`. A late rejection of `p` is handled (it is expected: the caller
+ * has moved on and cleans up through other means).
+ */
+function bounded<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  p.catch(() => {});
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms);
+  });
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** The URL with a heartbeat, so a broker that vanishes without a FIN is noticed within ~10 s. */
@@ -86,26 +142,27 @@ export function redactUrl(url: string): string {
   }
 }
 
+const message = (err: unknown) => String((err as Error)?.message ?? err);
+
 /** Opens a connection that keeps itself up until {@link BrokerConnection.close}. */
 export function openBrokerConnection(options: BrokerConnectionOptions): BrokerConnection {
   const log = options.logger;
   const backoff = createBackoff({ initialMs: 250, maxMs: 5000 });
   const outbox: Pending[] = [];
-  const waiters = new Set<() => void>();
+  const waiters = new Set<{ resolve: () => void; reject: (e: Error) => void }>();
   let channel: AMQPChannel | undefined;
-  let client: AMQPClient | undefined;
+  let client: BrokerClient | undefined;
   let closed = false;
   let connects = 0;
   let dropped = 0;
   let lastError: string | undefined;
-  let wake: (() => void) | undefined;
-
-  const fail = (err: Error) => {
-    for (const p of outbox.splice(0)) p.reject(err);
-  };
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  let signalClosing!: () => void;
+  const closing = new Promise<"closing">((r) => (signalClosing = () => r("closing")));
 
   /** Publishes sent and not yet confirmed, in order; they go back to the outbox on a drop. */
   let inflight: Pending[] = [];
+  /** Bumped on every requeue: a confirm or failure of an older send is ignored (resent since). */
   let generation = 0;
 
   /** Sends from the outbox, pipelined up to {@link MAX_IN_FLIGHT} unconfirmed publishes. */
@@ -124,57 +181,90 @@ export function openBrokerConnection(options: BrokerConnectionOptions): BrokerCo
         flush();
       }, (err) => {
         if (gen !== generation) return;
-        lastError = String((err as Error)?.message ?? err);
-        requeue();
+        refused(ch, message(err));
       });
     }
   }
 
-  /** The channel is gone: unconfirmed publishes go back to the front, in their order. */
+  /** Unconfirmed publishes go back to the front of the outbox, in their order. */
   function requeue(): void {
     generation++;
-    channel = undefined;
     outbox.unshift(...inflight);
     inflight = [];
   }
 
+  /**
+   * A publish failed. When the connection is going away the run loop reconnects and resends.
+   * When it stays up (a nack, a channel closed by a refused publish, a blocked connection), the
+   * publishes in flight are tried again a few times, on a new connection if the channel is gone,
+   * and then given up with the broker's reason: a poison publish must not stall the outbox.
+   */
+  function refused(ch: AMQPChannel, reason: string): void {
+    lastError = reason;
+    const c = client;
+    if (!c || c.closed) {
+      requeue();
+      channel = undefined;
+      return;
+    }
+    for (const p of inflight) p.attempts++;
+    const failed = inflight.filter((p) => p.attempts >= MAX_ATTEMPTS);
+    inflight = inflight.filter((p) => p.attempts < MAX_ATTEMPTS);
+    for (const p of failed) {
+      p.reject(new Error(`the broker refused this publish ${MAX_ATTEMPTS} times: ${reason}`));
+    }
+    if (failed.length > 0) {
+      log.error(`broker: ${failed.length} publish(es) given up: ${reason}`);
+    }
+    requeue();
+    if (ch.closed) {
+      channel = undefined;
+      c.drop(); // the run loop sees the disconnect and reconnects with a fresh channel
+      return;
+    }
+    clearTimeout(retry);
+    retry = setTimeout(flush, 500);
+  }
+
+  /** One connection attempt: socket, handshake, channel, confirms, the caller's topology. */
+  async function connectOnce(c: BrokerClient): Promise<AMQPChannel> {
+    await c.connect();
+    const ch = await c.channel();
+    await ch.confirmSelect();
+    await options.onUp(ch);
+    return ch;
+  }
+
   async function run(): Promise<void> {
     while (!closed) {
+      const c = new BrokerClient(withHeartbeat(options.url));
+      c.name = options.name;
+      const lost = new Promise<string>((resolve) => {
+        c.ondisconnect = (err) => resolve(err?.message ?? "connection closed");
+      });
+      client = c;
       try {
-        const c = new AMQPClient(withHeartbeat(options.url));
-        c.name = options.name;
-        const lost = new Promise<string>((resolve) => {
-          c.ondisconnect = (err) => resolve(err?.message ?? "connection closed");
-        });
-        await c.connect();
-        client = c;
-        const ch = await c.channel();
-        await ch.confirmSelect();
-        await options.onUp(ch);
+        const attempt = bounded(connectOnce(c), CONNECT_TIMEOUT_MS, "connecting");
+        const ch = await Promise.race([attempt, closing]);
+        if (ch === "closing") break;
         channel = ch;
         connects++;
         backoff.reset();
         log.info(`broker: connected to ${redactUrl(options.url)} as ${options.name}`);
-        for (const w of waiters) w();
+        for (const w of waiters) w.resolve();
         waiters.clear();
         flush();
-        const reason = await Promise.race([
-          lost,
-          new Promise<string>((r) => (wake = () => r("closing"))),
-        ]);
+        const reason = await Promise.race([lost, closing]);
+        channel = undefined;
         requeue();
-        client = undefined;
-        if (closed) break;
+        if (reason === "closing") break;
         lastError = reason;
         log.warn(`broker: connection lost (${reason}); reconnecting with backoff`);
         options.onDown?.(reason);
       } catch (err) {
+        channel = undefined;
         requeue();
-        try {
-          await client?.close();
-        } catch { /* already gone */ }
-        client = undefined;
-        const msg = String((err as Error)?.message ?? err);
+        const msg = message(err);
         if (msg !== lastError) {
           log.warn(
             `broker: cannot reach ${redactUrl(options.url)} (${msg}); retrying with backoff, ` +
@@ -182,16 +272,18 @@ export function openBrokerConnection(options: BrokerConnectionOptions): BrokerCo
           );
         }
         lastError = msg;
+      } finally {
+        // A failed or lost connection may leave a half-open socket; close() ends its own.
+        if (!closed && channel === undefined) c.drop();
       }
       if (closed) break;
-      const delay = backoff.next();
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, delay);
-        wake = () => {
-          clearTimeout(t);
-          r();
-        };
-      });
+      await Promise.race([
+        new Promise<void>((r) => {
+          const t = setTimeout(r, backoff.next());
+          closing.then(() => clearTimeout(t));
+        }),
+        closing,
+      ]);
     }
   }
   const running = run();
@@ -210,17 +302,18 @@ export function openBrokerConnection(options: BrokerConnectionOptions): BrokerCo
             );
           }
         }
-        outbox.push({ exchange, routingKey, body, properties, resolve, reject });
+        outbox.push({ exchange, routingKey, body, properties, attempts: 0, resolve, reject });
         if (channel) flush();
       });
     },
     ready(signal) {
       if (channel) return Promise.resolve();
+      if (closed) return Promise.reject(new Error("broker connection closed"));
       return new Promise<void>((resolve, reject) => {
-        const done = () => resolve();
-        waiters.add(done);
+        const w = { resolve, reject };
+        waiters.add(w);
         signal?.addEventListener("abort", () => {
-          waiters.delete(done);
+          waiters.delete(w);
           reject(signal.reason);
         }, { once: true });
       });
@@ -240,12 +333,19 @@ export function openBrokerConnection(options: BrokerConnectionOptions): BrokerCo
         await new Promise((r) => setTimeout(r, 10));
       }
       closed = true;
-      wake?.();
-      try {
-        await client?.close();
-      } catch { /* already gone */ }
+      clearTimeout(retry);
+      signalClosing();
+      const c = client;
+      if (c && !c.closed) {
+        await bounded(c.close(), CLOSE_TIMEOUT_MS, "closing").catch(() => {});
+      }
+      c?.drop();
+      channel = undefined;
       requeue();
-      fail(new Error("broker connection closed"));
+      const err = new Error("broker connection closed");
+      for (const p of outbox.splice(0)) p.reject(err);
+      for (const w of waiters) w.reject(err);
+      waiters.clear();
       await running;
     },
   };

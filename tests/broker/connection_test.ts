@@ -1,8 +1,7 @@
-import { AMQPClient } from "@cloudamqp/amqp-client";
-import { openBrokerConnection } from "../../runtime/broker/connection.ts";
+import { BrokerClient, openBrokerConnection } from "../../runtime/broker/connection.ts";
 import { memoryLogger } from "../../runtime/log/logger.ts";
 import { assertEquals } from "../assert.ts";
-import { brokerAvailable, skipReason, startTestBroker } from "./rabbit.ts";
+import { brokerAvailable, skipReason, startTestBroker, within } from "./rabbit.ts";
 
 const opts = { ignore: !brokerAvailable, sanitizeOps: false, sanitizeResources: false };
 
@@ -28,7 +27,7 @@ Deno.test({
         { length: 50 },
         (_, i) => conn.publish("", queue, `m${i}`, { deliveryMode: 2 }),
       );
-      await Promise.all(first);
+      await within(Promise.all(first), 30_000, "first 50 confirmed");
       await broker.stop();
       // Accepted while the broker is down: held in the outbox.
       const during = Array.from(
@@ -36,8 +35,8 @@ Deno.test({
         (_, i) => conn.publish("", queue, `m${50 + i}`, { deliveryMode: 2 }),
       );
       await broker.start();
-      await Promise.all(during);
-      const c = await new AMQPClient(broker.url).connect();
+      await within(Promise.all(during), 60_000, "50 accepted while down, confirmed after restart");
+      const c = await new BrokerClient(broker.url).connect();
       const ch = await c.channel();
       const got: string[] = [];
       for (;;) {

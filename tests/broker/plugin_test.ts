@@ -1,4 +1,3 @@
-import { AMQPClient } from "@cloudamqp/amqp-client";
 import {
   audioEnvelope,
   consumePluginOutput,
@@ -7,7 +6,7 @@ import {
   parsePluginConfig,
   publishToPlugin,
 } from "../../runtime/broker/plugin.ts";
-import { openBrokerConnection } from "../../runtime/broker/connection.ts";
+import { BrokerClient, openBrokerConnection } from "../../runtime/broker/connection.ts";
 import { memoryLogger } from "../../runtime/log/logger.ts";
 import { assertEquals } from "../assert.ts";
 import { brokerAvailable, sharedBrokerUrl, skipReason } from "./rabbit.ts";
@@ -75,7 +74,7 @@ Deno.test({
   async fn() {
     const url = await sharedBrokerUrl();
     // The plugin's side: declare its consumer-basic queue the way it does.
-    const plugin = await new AMQPClient(url).connect();
+    const plugin = await new BrokerClient(url).connect();
     const pch = await plugin.channel();
     await pch.queueDeclare("mmdx.test.in", { durable: false, autoDelete: true });
     const payloads: string[] = [];

@@ -6,24 +6,42 @@
  * One shared broker serves every test in the process (it takes ~6 s to accept AMQP); a test that
  * restarts the broker starts its own.
  */
-import { AMQPClient } from "@cloudamqp/amqp-client";
+import { BrokerClient } from "../../runtime/broker/connection.ts";
 
 const SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+const EPMD = "epmd";
 
-/**
- * Ends the epmd (Erlang's port mapper) our broker started: it daemonises and outlives the broker.
- * Found by the private port in its environment, so no other Erlang's epmd is touched.
- */
-function killEpmd(port: number): void {
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
+/** A free TCP port on 127.0.0.1 (bound, read and released; the broker binds it next). */
+function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** Resolves once something accepts TCP on the port (bounded). */
+async function waitForPort(port: number, deadlineMs: number): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  while (Date.now() < end) {
     try {
-      const cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`);
-      if (!cmd.includes("epmd")) continue;
-      const env = Deno.readTextFileSync(`/proc/${e.name}/environ`).split("\0");
-      if (env.includes(`ERL_EPMD_PORT=${port}`)) Deno.kill(Number(e.name), "SIGKILL");
-    } catch { /* gone or not ours */ }
+      (await Deno.connect({ hostname: "127.0.0.1", port })).close();
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
+  throw new Error(`epmd did not listen on ${port} within ${deadlineMs} ms`);
+}
+
+/** Kills a child's whole process group (it runs in its own session) and waits for it. */
+async function killGroup(child: Deno.ChildProcess): Promise<void> {
+  try {
+    Deno.kill(-child.pid, "SIGKILL");
+  } catch { /* gone */ }
+  // The child is unref'd (a forgotten broker must not keep the test process alive); awaiting its
+  // status needs it ref'd, or the event loop may run dry while we wait.
+  child.ref();
+  await child.status;
 }
 
 /**
@@ -63,13 +81,26 @@ async function waitForAmqp(url: string, deadlineMs: number): Promise<void> {
   const end = Date.now() + deadlineMs;
   let last = "";
   while (Date.now() < end) {
+    // Each probe is bounded, and its socket dropped whatever happens: a broker still booting may
+    // accept TCP and never answer the handshake.
+    const c = new BrokerClient(url);
     try {
-      const c = new AMQPClient(url);
-      const conn = await c.connect();
-      await conn.channel();
-      await conn.close();
+      const probe = (async () => {
+        await c.connect();
+        await c.channel();
+        await c.close();
+      })();
+      probe.catch(() => {});
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        probe,
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error("probe timed out")), 5000);
+        }),
+      ]).finally(() => clearTimeout(timer));
       return;
     } catch (err) {
+      c.drop();
       last = String((err as Error)?.message ?? err);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -77,56 +108,78 @@ async function waitForAmqp(url: string, deadlineMs: number): Promise<void> {
   throw new Error(`rabbitmq-server did not accept AMQP within ${deadlineMs} ms (${last})`);
 }
 
-/** Starts a private broker; resolves when it accepts AMQP. */
+/**
+ * Starts a private broker; resolves when it accepts AMQP. Its Erlang port mapper (epmd) is our own
+ * child on a private port, started first in the foreground: the broker then uses it instead of
+ * daemonising one that would outlive the test (and reading /proc to find it needs --allow-all).
+ */
 export async function startTestBroker(): Promise<TestBroker> {
   const dir = await Deno.makeTempDir({ prefix: "mmdbot-rabbit-" });
-  const port = 20000 + Math.floor(Math.random() * 20000);
+  const port = freePort();
+  const distPort = freePort();
+  const epmdPort = freePort();
   const node = `mmdbot-test-${port}@localhost`;
   const env = {
     HOME: dir,
     RABBITMQ_NODENAME: node,
+    RABBITMQ_NODE_IP_ADDRESS: "127.0.0.1",
     RABBITMQ_NODE_PORT: String(port),
-    RABBITMQ_DIST_PORT: String(port + 1),
-    ERL_EPMD_PORT: String(port + 2),
+    RABBITMQ_DIST_PORT: String(distPort),
+    ERL_EPMD_PORT: String(epmdPort),
+    ERL_EPMD_ADDRESS: "127.0.0.1",
     RABBITMQ_MNESIA_BASE: `${dir}/mnesia`,
     RABBITMQ_LOG_BASE: `${dir}/log`,
     PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin",
   };
   const url = `amqp://guest:guest@127.0.0.1:${port}`;
   let child: Deno.ChildProcess | undefined;
+  let epmd: Deno.ChildProcess | undefined;
 
-  const kill = async () => {
-    if (!child) return;
-    const c = child;
-    child = undefined;
-    try {
-      Deno.kill(-c.pid, "SIGKILL");
-    } catch { /* gone */ }
-    await c.status;
-    killEpmd(port + 2);
-  };
-  const start = async () => {
-    // stdio to /dev/null: an inherited pipe would keep a test runner's `tee` waiting forever.
-    // Its own session (setsid), so the whole tree (shell script, erl, beam) dies with one kill.
-    child = new Deno.Command("setsid", {
-      args: [SERVER],
+  // stdio to /dev/null: an inherited pipe would keep a test runner's `tee` waiting forever.
+  // Each in its own session (setsid), so the whole tree (shell script, erl, beam) dies with one kill.
+  const spawn = (args: string[]) => {
+    const c = new Deno.Command("setsid", {
+      args,
       env,
       clearEnv: true,
       stdin: "null",
       stdout: "null",
       stderr: "null",
     }).spawn();
-    child.unref();
-    await waitForAmqp(url, 30_000);
+    c.unref();
+    return c;
+  };
+  const kill = async () => {
+    if (!child) return;
+    const c = child;
+    child = undefined;
+    await killGroup(c);
+  };
+  const start = async () => {
+    if (!epmd) {
+      epmd = spawn([EPMD, "-port", String(epmdPort), "-address", "127.0.0.1"]);
+      await waitForPort(epmdPort, 10_000);
+    }
+    child = spawn([SERVER]);
+    await waitForAmqp(url, 60_000);
   };
   globalThis.addEventListener("unload", () => {
-    if (!child) return;
+    for (const c of [child, epmd]) {
+      try {
+        if (c) Deno.kill(-c.pid, "SIGKILL");
+      } catch { /* gone */ }
+    }
     try {
-      Deno.kill(-child.pid, "SIGKILL");
-    } catch { /* gone */ }
-    killEpmd(port + 2);
+      Deno.removeSync(dir, { recursive: true });
+    } catch { /* still being written or gone */ }
   });
-  await start();
+  try {
+    await start();
+  } catch (err) {
+    await kill();
+    if (epmd) await killGroup(epmd);
+    throw err;
+  }
   return {
     url,
     port,
@@ -134,6 +187,8 @@ export async function startTestBroker(): Promise<TestBroker> {
     start,
     async dispose() {
       await kill();
+      if (epmd) await killGroup(epmd);
+      epmd = undefined;
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },
   };
@@ -147,4 +202,15 @@ export function sharedBrokerUrl(): Promise<string> {
   if (given) return Promise.resolve(given);
   shared ??= startTestBroker().then((b) => b.url);
   return shared;
+}
+
+/** `p`, or a failure naming `what` after `ms` (a hang becomes a readable failure, not a stall). */
+export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
