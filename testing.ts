@@ -43,6 +43,7 @@ export {
   type ScriptedLlm,
   type ScriptedReply,
   type ScriptedRequest,
+  type SndArrival,
   type TestLog,
   type TestRuntime,
   type TestRuntimeOptions,

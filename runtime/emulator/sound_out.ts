@@ -39,6 +39,19 @@ export interface PlayedRun {
   cutAt?: number;
 }
 
+/** One SND packet as it arrived (whether it played or was dropped). */
+export interface SndArrival {
+  /** Connection it came on. */
+  conn: number;
+  /** Clock time it arrived (when the emulator's reader took it). */
+  at: number;
+  /** Audio in it, ms. */
+  ms: number;
+}
+
+/** Arrivals kept for {@link SoundOut.arrivals} (the oldest are forgotten past this). */
+export const KEEP_ARRIVALS = 100_000;
+
 /** The emulated device (see the module documentation). */
 export interface SoundOut {
   /** An SND payload arrived from `conn` at `now`, with `model` bound (undefined: none). */
@@ -49,6 +62,11 @@ export interface SoundOut {
   runs(): PlayedRun[];
   /** Audio of `conn` received and played or queued, as 16 kHz s16le bytes. */
   pcm(conn?: number): Uint8Array;
+  /**
+   * Every packet's arrival, oldest first (at most {@link KEEP_ARRIVALS}): how the audio was paced,
+   * as the receiving end saw it.
+   */
+  arrivals(conn?: number): SndArrival[];
   /** Audio ms discarded, by reason. */
   readonly dropped: { noModel: number; bufferFull: number };
   /** Audio ms not yet played at `now` (per connection, or all). */
@@ -70,9 +88,13 @@ export function createSoundOut(onDrop?: (conn: number, why: string) => void): So
   const kept = new Map<number, number>();
   const warned = new Set<number>();
   const dropped = { noModel: 0, bufferFull: 0 };
+  let arrived: SndArrival[] = [];
   return {
     packet(conn, bytes, model, now) {
       const ms = bytes.length / PCM_BYTES_PER_MS;
+      arrived.push({ conn, at: now, ms });
+      // Halved when full, so keeping the record costs O(1) per packet on average.
+      if (arrived.length > KEEP_ARRIVALS) arrived = arrived.slice(arrived.length >> 1);
       if (model === undefined) {
         dropped.noModel += ms;
         if (!warned.has(conn)) {
@@ -129,6 +151,8 @@ export function createSoundOut(onDrop?: (conn: number, why: string) => void): So
       warned.delete(conn);
     },
     runs: () => runs.map((r) => ({ ...r })),
+    arrivals: (conn) =>
+      arrived.filter((a) => conn === undefined || a.conn === conn).map((a) => ({ ...a })),
     pcm(conn) {
       const lists = conn === undefined ? [...audio.values()] : [audio.get(conn) ?? []];
       const parts = lists.flat();

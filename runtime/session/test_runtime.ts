@@ -22,12 +22,12 @@ import { Emulator } from "../emulator/core.ts";
 import { type EmulatorMemorySide, emulatorMemorySide } from "../emulator/memory_side.ts";
 import { createLink } from "../transport/link.ts";
 import { type MemoryConn, memoryConn, memoryListener } from "../transport/memory.ts";
-import type { PlayedRun } from "../emulator/sound_out.ts";
+import type { PlayedRun, SndArrival } from "../emulator/sound_out.ts";
 import type { TrafficRecord } from "../record/schema.ts";
 import { createRuntime } from "./runtime.ts";
 
 export type { Direction, TrafficRecord } from "../record/schema.ts";
-export type { PlayedRun } from "../emulator/sound_out.ts";
+export type { PlayedRun, SndArrival } from "../emulator/sound_out.ts";
 export type { ScriptedLlm, ScriptedReply, ScriptedRequest } from "./scripted_llm.ts";
 
 /** Options of {@link createTestRuntime}. */
@@ -158,6 +158,8 @@ export interface TestRuntime extends AsyncDisposable {
 export interface PlayedAudio {
   /** Gapless stretches of audio, oldest first. */
   runs: PlayedRun[];
+  /** Every SND packet's arrival (virtual time) and length, oldest first: how it was paced. */
+  packets: SndArrival[];
   /** Every SND payload received, in order (16 kHz, 16-bit signed little-endian, mono). */
   pcm: Uint8Array;
   /** Audio discarded: sent with no model bound, or past the 60 s buffer. */
@@ -437,6 +439,7 @@ export async function createTestRuntime(options: TestRuntimeOptions = {}): Promi
     now: () => vc.now(),
     played: () => ({
       runs: emulator?.sound.runs() ?? [],
+      packets: emulator?.sound.arrivals() ?? [],
       pcm: emulator?.sound.pcm() ?? new Uint8Array(0),
       droppedMs: { ...(emulator?.sound.dropped ?? { noModel: 0, bufferFull: 0 }) },
     }),

@@ -6,6 +6,7 @@ import { createTestRuntime } from "../../testing.ts";
 import { decodeWav, encodeWav16 } from "../../runtime/audio/wav.ts";
 import { wavToSndPcm } from "../../runtime/audio/convert.ts";
 import { assert, assertEquals } from "../assert.ts";
+import { pacingOf } from "./pacing.ts";
 
 const MOD = new URL("../../mod.ts", import.meta.url).href;
 
@@ -78,6 +79,15 @@ Deno.test("ctx.play of a 3 s 24 kHz stereo WAV reaches the emulator as the 16 kH
     assertEquals([played.runs[0].model, played.runs[0].ms], ["mei", 3000]);
     const r = result(rt.sent());
     assertEquals([r.status, r.playedMs, r.durationMs], ["finished", 3000, 3000]);
+    // On the virtual clock the pacing is exact: never more than the 120 ms lookahead ahead of
+    // playback, three packets at once and then one per 40 ms, each on time.
+    const p = pacingOf(played.packets, 120);
+    assertEquals(played.packets.length, 75);
+    assert(p.maxAheadMs <= 120, `${p.maxAheadMs} ms ahead`);
+    assertEquals([p.spanMs, Math.max(...p.lateness)], [2880, 0]);
+    const enc = new TextEncoder();
+    const lips = sent.filter((l) => l.startsWith("LIPSYNC_START|"));
+    assert(lips.every((l) => enc.encode(l).length <= 1800), "lip-sync lines within 1800 bytes");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
