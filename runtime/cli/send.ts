@@ -7,7 +7,7 @@
  * `--allow-dangerous`). Exit code 1 when any line was refused or dropped, or nothing connected.
  */
 import type { Command } from "commander";
-import { findRuntime } from "../control/client.ts";
+import { type ControlClient, findRuntime } from "../control/client.ts";
 import {
   type DeliverResult,
   type DirectLink,
@@ -45,12 +45,14 @@ from stdin until EOF or Ctrl-C.
 Results on stdout, one per line:
   delivered  MMDAgent-EX echoed the line (it echoes every line it issues): it took it
   written    the line is on the connection; MMDAgent-EX's echo was not awaited
-             (through a runtime that has not seen it yet, or with --echo-timeout 0)
+             (--echo-timeout 0, or a runtime too old to wait for it)
   queued     MMDAgent-EX is disconnected; the runtime sends it on reconnect
-Refused lines, and lines that were written but never echoed within --echo-timeout (default 5 s),
-go to stderr with the reason and the fix; exit code 1 when there was any. On its own connection,
-send closes only after every echo came (or the timeout passed): closing earlier loses the line,
-because MMDAgent-EX's main loop takes it from the socket after the disconnect broke Plugin_Remote.
+Through a runtime and on its own connection alike, send waits for each line's echo (the runtime
+sees every line MMDAgent-EX sends back). Refused lines, and lines that were written but never
+echoed within --echo-timeout (default 5 s), go to stderr with the reason and the fix; exit code 1
+when there was any. On its own connection, send closes only after every echo came (or the timeout
+passed): closing earlier loses the line, because MMDAgent-EX's main loop takes it from the socket
+after the disconnect broke Plugin_Remote.
 
 Examples:
   mmdbot send examples/tcp-server.mdf "MOTION_ADD|mei|wave|wave.vmd"
@@ -79,7 +81,7 @@ export function register(program: Command): void {
     )
     .option(
       "--echo-timeout <seconds>",
-      "own connection: how long to wait for each line's echo (0: do not wait, print written)",
+      "how long to wait for each line's echo (0: do not wait, print written)",
       seconds("--echo-timeout"),
       5,
     )
@@ -102,13 +104,7 @@ export function register(program: Command): void {
         if (client) {
           log.debug("sending through the running runtime", { pid: client.hello.pid });
           try {
-            for await (const line of lineSource(messages, opts.keep, interrupt.fired)) {
-              if (line instanceof Error) {
-                out.inputError(line);
-                continue;
-              }
-              out.result(line, await client.send(line, opts.allowDangerous));
-            }
+            await sendThrough(client, messages, opts, interrupt.fired, out);
           } finally {
             client.close();
             await client.closed;
@@ -128,6 +124,44 @@ export function register(program: Command): void {
       // A read of stdin may still be pending after Ctrl-C; it would keep the process alive.
       if (interrupt.which) Deno.exit(Deno.exitCode);
     });
+}
+
+/** Most lines awaiting their echo through a runtime at once (a long stdin keeps flowing). */
+const MAX_IN_FLIGHT = 256;
+
+async function sendThrough(
+  client: ControlClient,
+  messages: string[],
+  opts: SendOptions,
+  interrupted: Promise<void>,
+  out: Reporter,
+): Promise<void> {
+  const echoMs = opts.echoTimeout * 1000;
+  // Lines go out in order at once; their answers (after the echo) are reported in order.
+  let reported: Promise<void> = Promise.resolve();
+  let failure: unknown;
+  const inFlight: Promise<unknown>[] = [];
+  for await (const line of lineSource(messages, opts.keep, interrupted)) {
+    if (line instanceof Error) {
+      const err = line;
+      reported = reported.then(() => out.inputError(err));
+      continue;
+    }
+    if (inFlight.length >= MAX_IN_FLIGHT) await inFlight.shift();
+    const answer = client.send(line, opts.allowDangerous, echoMs > 0 ? echoMs : undefined).then(
+      (r) => ({ r }),
+      (e: unknown) => ({ e }),
+    );
+    inFlight.push(answer);
+    reported = reported.then(async () => {
+      const a = await answer;
+      if ("e" in a) failure ??= a.e;
+      else if (failure === undefined) out.result(line, a.r);
+    });
+    if (failure !== undefined) break;
+  }
+  await reported;
+  if (failure !== undefined) throw failure;
 }
 
 async function sendDirect(

@@ -57,8 +57,13 @@ export interface ControlClient {
   readonly hello: Hello;
   /** The endpoint's files. */
   readonly paths: EndpointPaths;
-  /** Sends one line (the runtime applies its operator ACL and the guard). */
-  send(line: string, allowDangerous?: boolean): Promise<ControlSendResult>;
+  /**
+   * Sends one line (the runtime applies its operator ACL and the guard). With `echoTimeoutMs`, the
+   * answer waits for MMDAgent-EX's echo: `delivered`, or `not-delivered` after that bound (a
+   * runtime that cannot see echoes answers `written`). Calls may overlap: lines are written in call
+   * order.
+   */
+  send(line: string, allowDangerous?: boolean, echoTimeoutMs?: number): Promise<ControlSendResult>;
   /** The runtime's state: plan, link counters, bots. */
   status(): Promise<SessionStatus>;
   /** Reloads one bot or all; the names reloaded. */
@@ -259,8 +264,13 @@ async function attach(
     hello,
     paths,
     closed,
-    send: (line, allowDangerous = false) =>
-      request({ op: "send", line, allowDangerous }, 30_000).then(
+    send: (line, allowDangerous = false, echoTimeoutMs) =>
+      request(
+        echoTimeoutMs === undefined
+          ? { op: "send", line, allowDangerous }
+          : { op: "send", line, allowDangerous, echoTimeoutMs },
+        30_000 + (echoTimeoutMs ?? 0),
+      ).then(
         validated(sendResultSchema, "send"),
       ),
     status: () => request({ op: "status" }, 10_000).then(validated(statusSchema, "status")),

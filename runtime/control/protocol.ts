@@ -4,7 +4,9 @@
  *
  * On connect the server sends a {@link Hello}. Then the client sends requests, each with an `id` of
  * its choosing; the server answers each with one {@link Reply} carrying that id, in the order the
- * requests came for `send` (so lines reach MMDAgent-EX in order). `tail` is a stream: the server
+ * requests came for `send` (so lines reach MMDAgent-EX in order); a `send` with `echoTimeoutMs` is
+ * answered once its echo came or the bound passed, while the next request is already taken (its
+ * line is written after this one's, and its answer may come first). `tail` is a stream: the server
  * sends {@link TailItem}s with the request's id until the client closes the connection or the
  * runtime stops; it never gets a `Reply` unless it fails to start.
  *
@@ -12,8 +14,10 @@
  * S: {"hello":"mmdbot-control","version":1,"pid":4242,"mdf":"/home/u/x.mdf"}
  * C: {"id":1,"op":"send","line":"MOTION_ADD|mei|wave|wave.vmd","allowDangerous":false}
  * S: {"id":1,"ok":true,"result":{"status":"written","conn":"tcp:127.0.0.1:50001"}}
- * C: {"id":2,"op":"tail","json":false}
- * S: {"id":2,"line":"MOTION_EVENT_ADD|mei|wave"}
+ * C: {"id":2,"op":"send","line":"MESSAGE|hi","allowDangerous":false,"echoTimeoutMs":5000}
+ * S: {"id":2,"ok":true,"result":{"status":"delivered","conn":"tcp:127.0.0.1:50001","echoMs":21}}
+ * C: {"id":3,"op":"tail","json":false}
+ * S: {"id":3,"line":"MOTION_EVENT_ADD|mei|wave"}
  * ```
  */
 import { z } from "zod";
@@ -32,7 +36,14 @@ const id = z.number().int().nonnegative();
 
 /** Every request a client may send. */
 export const requestSchema = z.discriminatedUnion("op", [
-  z.object({ id, op: z.literal("send"), line: z.string(), allowDangerous: z.boolean() }),
+  z.object({
+    id,
+    op: z.literal("send"),
+    line: z.string(),
+    allowDangerous: z.boolean(),
+    // Wait this long for MMDAgent-EX's echo and answer delivered/not-delivered (absent: written).
+    echoTimeoutMs: z.number().int().nonnegative().max(600_000).optional(),
+  }),
   z.object({ id, op: z.literal("tail"), json: z.boolean() }),
   z.object({ id, op: z.literal("status") }),
   z.object({ id, op: z.literal("reload"), bot: z.string().min(1).optional() }),
@@ -99,6 +110,8 @@ const refusalSchema: z.ZodType<Refusal> = z.object({
 /** The result of `send`: the contract's {@link ControlSendResult}. */
 export const sendResultSchema: z.ZodType<ControlSendResult> = z.discriminatedUnion("status", [
   z.object({ status: z.literal("written"), conn: z.string() }),
+  z.object({ status: z.literal("delivered"), conn: z.string(), echoMs: z.number() }),
+  z.object({ status: z.literal("not-delivered"), conn: z.string(), reason: z.string() }),
   z.object({ status: z.literal("queued"), depth: z.number() }),
   z.object({ status: z.literal("refused"), refusal: refusalSchema }),
   z.object({ status: z.literal("dropped"), reason: z.string() }),

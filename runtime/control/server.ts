@@ -242,9 +242,19 @@ export async function serveControl(
     try {
       switch (request.op) {
         case "send": {
-          const result = await target.send(request.line, {
-            allowDangerous: request.allowDangerous,
-          });
+          const { line, allowDangerous, echoTimeoutMs } = request;
+          if (echoTimeoutMs !== undefined && echoTimeoutMs > 0 && target.deliver) {
+            // The write is awaited (lines stay in order); the echo is awaited beside the next
+            // requests, so a client can keep lines flowing while earlier ones are confirmed.
+            const delivery = target.deliver(line, { allowDangerous, echoTimeoutMs });
+            await delivery.sent.catch(() => {});
+            void delivery.outcome.then(
+              (result) => send({ id, ok: true, result }),
+              (err) => send({ id, ok: false, error: { message: errorText(err) } }),
+            );
+            return;
+          }
+          const result = await target.send(line, { allowDangerous });
           await send({ id, ok: true, result });
           return;
         }

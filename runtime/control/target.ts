@@ -9,6 +9,10 @@ import type { Refusal } from "../wire/types.ts";
 /** Result of one line sent through the control channel. */
 export type ControlSendResult =
   | { status: "written"; conn: string }
+  /** MMDAgent-EX echoed the line: it issued it (only when the send asked for the echo). */
+  | { status: "delivered"; conn: string; echoMs: number }
+  /** Written, but no echo came within the bound the send asked for. */
+  | { status: "not-delivered"; conn: string; reason: string }
   | { status: "queued"; depth: number }
   | { status: "refused"; refusal: Refusal }
   | { status: "dropped"; reason: string };
@@ -37,6 +41,16 @@ export interface SessionStatus {
 export interface ControlTarget {
   /** Sends one line through the operator ACL and the guard; `allowDangerous` is the operator override. */
   send(line: string, options: { allowDangerous: boolean }): Promise<ControlSendResult>;
+  /**
+   * Sends one line like {@link ControlTarget.send}, then waits up to `echoTimeoutMs` for
+   * MMDAgent-EX's echo of it. `sent` settles once the line is written (the next line may follow),
+   * `outcome` with `delivered`/`not-delivered` (or the refusal). Optional: a target without it
+   * answers with `written`.
+   */
+  deliver?(
+    line: string,
+    options: { allowDangerous: boolean; echoTimeoutMs: number },
+  ): { sent: Promise<unknown>; outcome: Promise<ControlSendResult> };
   /** Live traffic, until the signal aborts. */
   tail(signal: AbortSignal): AsyncIterable<TrafficRecord>;
   status(): SessionStatus;

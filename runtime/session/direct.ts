@@ -15,7 +15,7 @@ import type { TrafficRecord } from "../record/schema.ts";
 import type { LinkWithExtras } from "../transport/link.ts";
 import { openLink } from "./open_link.ts";
 import { createRuntime, type OperatorResult } from "./runtime.ts";
-import { TIMED_OUT, within } from "../clock/deadline.ts";
+import { type Delivery, operatorDeliveries } from "./delivery.ts";
 
 /** Why `send`/`listen` open their own connection (logged before they do). */
 export function ownConnectionReason(mdfPath: string, direct: boolean): string {
@@ -55,24 +55,7 @@ export interface DirectOptions {
 /** Result of one {@link DirectLink.send}. */
 export type DirectSendResult = OperatorResult;
 
-/** Result of one {@link DirectLink.deliver}. */
-export type DeliverResult =
-  | DirectSendResult
-  | { status: "delivered"; connection: string; echoMs: number }
-  | { status: "not-delivered"; connection: string; reason: string };
-
-/** One line on its way: written first, then echoed (or not). */
-export interface Delivery {
-  /** The write's outcome (or the refusal). */
-  readonly sent: Promise<DirectSendResult>;
-  /** The final outcome: `delivered` once the echo came. */
-  readonly outcome: Promise<DeliverResult>;
-}
-
-/** The text MMDAgent-EX echoes for a line: `TYPE` alone when the arguments are empty. */
-export function echoText(line: string): string {
-  return line.endsWith("|") && line.indexOf("|") === line.length - 1 ? line.slice(0, -1) : line;
-}
+export type { DeliverResult, Delivery } from "./delivery.ts";
 
 /** The CLI's own connection. */
 export interface DirectLink {
@@ -152,15 +135,7 @@ export async function openDirect(
       current = undefined;
     }
   });
-  // Lines written and not yet echoed, by echo text, oldest first (one line may be sent twice).
-  const awaiting = new Map<string, (() => void)[]>();
-  runtime.tap.onRecord((r) => {
-    if (r.dir !== "in") return;
-    const list = awaiting.get(r.line);
-    const first = list?.shift();
-    if (list && list.length === 0) awaiting.delete(r.line);
-    first?.();
-  });
+  const deliveries = operatorDeliveries(runtime);
   await runtime.start();
 
   return {
@@ -185,46 +160,8 @@ export async function openDirect(
       });
     },
     send: (line, allowDangerous) => runtime.sendAsOperator(line, { allowDangerous }),
-    deliver(line, allowDangerous, echoTimeoutMs) {
-      // Registered before the write: the echo can come back before the write's promise settles.
-      const text = echoText(line);
-      let heard!: () => void;
-      const echo = new Promise<void>((r) => heard = r);
-      const list = awaiting.get(text) ?? [];
-      list.push(heard);
-      awaiting.set(text, list);
-      const forget = () => {
-        const l = awaiting.get(text);
-        const i = l?.indexOf(heard) ?? -1;
-        if (l && i >= 0) l.splice(i, 1);
-        if (l && l.length === 0) awaiting.delete(text);
-      };
-      const sent: Promise<DirectSendResult> = runtime.sendAsOperator(line, { allowDangerous })
-        .then((outcome) => {
-          if (outcome.status !== "written") forget();
-          return outcome;
-        });
-      const outcome = sent.then(async (s): Promise<DeliverResult> => {
-        if (s.status !== "written") return s;
-        const since = performance.now();
-        if (await within(echo, echoTimeoutMs) === TIMED_OUT) {
-          forget();
-          return {
-            status: "not-delivered",
-            connection: s.connection,
-            reason: `written, but MMDAgent-EX did not echo it within ${echoTimeoutMs / 1000} s, ` +
-              "so it did not issue it (it echoes every line it takes from a peer); is this the " +
-              "MMDAgent-EX of this .mdf, and is it still serving? (--echo-timeout waits longer)",
-          };
-        }
-        return {
-          status: "delivered",
-          connection: s.connection,
-          echoMs: Math.round(performance.now() - since),
-        };
-      });
-      return { sent, outcome };
-    },
+    deliver: (line, allowDangerous, echoTimeoutMs) =>
+      deliveries.deliver(line, { allowDangerous, echoTimeoutMs }),
     onRecord(fn) {
       runtime.tap.onRecord(fn);
     },

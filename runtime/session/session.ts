@@ -32,6 +32,7 @@ import { type EmulatorMemorySide, emulatorMemorySide } from "../emulator/memory_
 import { serveControl } from "../control/server.ts";
 import type { ControlSendResult, ControlTarget, SessionStatus } from "../control/target.ts";
 import { startupFst } from "./content.ts";
+import { type DeliverResult, operatorDeliveries } from "./delivery.ts";
 import { createRuntime, type Runtime, type RuntimeService } from "./runtime.ts";
 import type { TrafficTap } from "./traffic.ts";
 
@@ -269,6 +270,8 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     awaitBots: false,
   });
   const host = runtime.host;
+  // `send` through the control channel waits for MMDAgent-EX's echo (it sees every inbound line).
+  const deliveries = operatorDeliveries(runtime);
   runtime.tap.onRecord(() => lastTraffic = performance.now());
   boot.ready = runtime.start();
   try {
@@ -310,9 +313,11 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     sandbox,
     ended,
     async send(line, { allowDangerous }): Promise<ControlSendResult> {
-      const outcome = await runtime.sendAsOperator(line, { allowDangerous });
-      if (outcome.status === "written") return { status: "written", conn: outcome.connection };
-      return outcome;
+      return controlResult(await runtime.sendAsOperator(line, { allowDangerous }));
+    },
+    deliver(line, { allowDangerous, echoTimeoutMs }) {
+      const d = deliveries.deliver(line, { allowDangerous, echoTimeoutMs });
+      return { sent: d.sent, outcome: d.outcome.then(controlResult) };
     },
     tail: (signal) => runtime.tap.subscribe(signal),
     status(): SessionStatus {
@@ -385,4 +390,18 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     }
   }
   return session;
+}
+
+/** A delivery outcome in the control channel's terms (`conn` for `connection`). */
+function controlResult(r: DeliverResult): ControlSendResult {
+  switch (r.status) {
+    case "written":
+      return { status: "written", conn: r.connection };
+    case "delivered":
+      return { status: "delivered", conn: r.connection, echoMs: r.echoMs };
+    case "not-delivered":
+      return { status: "not-delivered", conn: r.connection, reason: r.reason };
+    default:
+      return r;
+  }
 }
