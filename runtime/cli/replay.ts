@@ -6,6 +6,7 @@
 import type { Command } from "commander";
 import { readRecording, RecordingError } from "../record/read.ts";
 import { replay, updatedRecording } from "../session/replay.ts";
+import { DEFAULT_MANIFEST } from "../paths/project.ts";
 import { fail } from "./program.ts";
 
 interface ReplayCliOptions {
@@ -22,7 +23,8 @@ Record a session, then replay it after changing a bot:
   mmdbot replay session.jsonl --timing 50    # also compare when lines went out (±50 ms)
   mmdbot replay session.jsonl --update       # accept the new answers as the golden ones
 
-A \`listen --json\` capture replays too. Only bots' lines are compared, per bot and in order;
+The virtual clock starts at the recording's own start time (its first record's time), so a bot
+that tells the time says what it said then. A \`listen --json\` capture replays too. Only bots' lines are compared, per bot and in order;
 setup lines and lines sent by the operator are not.
 `;
 
@@ -32,7 +34,11 @@ export function register(program: Command): void {
     .command("replay")
     .description("feed a recording to the current bots and diff what they send (a golden test)")
     .argument("<file>", "a JSON-lines recording (start --record, listen --json)")
-    .option("--bots <manifest>", "the bot manifest", "bots/bots.yaml")
+    .option(
+      "--bots <manifest>",
+      `the bot manifest (default: ${DEFAULT_MANIFEST}, whatever the working directory)`,
+      DEFAULT_MANIFEST,
+    )
     .option("--timing <ms>", "also compare send times, with this tolerance in ms")
     .option("--update", "rewrite the recording's bot lines with what the bots send now", false)
     .option("--quiet", "print nothing when equal", false)

@@ -50,6 +50,17 @@ export interface ReplayResult {
   problems: string[];
 }
 
+/**
+ * When the recording starts, in ms since the epoch: the wall time of its earliest record (0 for an
+ * empty recording, or one whose times do not parse).
+ */
+export function recordingStart(records: readonly TrafficRecord[]): number {
+  let first: TrafficRecord | undefined;
+  for (const r of records) if (first === undefined || r.t < first.t) first = r;
+  const at = first ? Date.parse(first.time) : NaN;
+  return Number.isFinite(at) ? at : 0;
+}
+
 /** Out records that are not a bot's own lines (they are never compared). */
 const NOT_BOTS = new Set(["setup", "cli", "control", "operator"]);
 
@@ -82,17 +93,22 @@ export async function replay(
     emulator: false,
     connection: records[0]?.conn,
     quietTimeoutMs: options.quietTimeoutMs,
+    // The bots see the time they saw then (a clock bot says what it said, not "0:00").
+    startTime: recordingStart(records),
   });
   let actual: OutLine[];
   let problems: string[];
   try {
+    // Recorded `t`s count from the recording's start; the clock from its start time.
+    const t0 = rt.now();
+    const elapsed = () => rt.now() - t0;
     for (const r of inbound) {
       const at = r.t - origin;
-      if (at > rt.now()) await rt.advance(at - rt.now());
+      if (at > elapsed()) await rt.advance(at - elapsed());
       await rt.inject(r.line);
     }
     // Timers and waits of the bots that fell due before the recording ended.
-    if (end > rt.now()) await rt.advance(end - rt.now());
+    if (end > elapsed()) await rt.advance(end - elapsed());
     actual = botLines(rt.records());
     problems = rt.logs().filter((l) => l.level === "warn" || l.level === "error")
       .map((l) => `${l.level}: ${l.scope}: ${l.msg}`);
@@ -149,9 +165,10 @@ export function updatedRecording(
   const conn = records[0]?.conn ?? "replay";
   const out: TrafficRecord[] = [];
   let i = 0;
-  const time = records[0]?.time ?? new Date(0).toISOString();
+  const start = recordingStart(records);
   for (const line of actual) {
     while (i < kept.length && kept[i].t - origin <= line.t) out.push(kept[i++]);
+    const time = new Date(start + line.t).toISOString();
     out.push({ time, t: line.t + origin, dir: "out", conn, bot: line.bot, line: line.line });
   }
   while (i < kept.length) out.push(kept[i++]);

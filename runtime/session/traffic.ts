@@ -29,7 +29,9 @@ export function createTrafficTap(now: () => number): TrafficTap {
     emit(dir, conn, line, extra = {}) {
       if (listeners.size === 0) return;
       const record: TrafficRecord = {
-        time: new Date().toISOString(),
+        // The clock's own time: wall time in a real session, the virtual time in the test kit and
+        // replay (so a recording made there carries the time its bots saw).
+        time: new Date(now()).toISOString(),
         t: Math.round((now() - origin) * 1000) / 1000,
         dir,
         conn,

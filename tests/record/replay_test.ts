@@ -125,6 +125,51 @@ Deno.test("timing is ignored by default and compared within the tolerance when a
   }
 });
 
+Deno.test("replay starts its clock at the recording's own start time: a bot that says the time says what it said then, and --update keeps that time", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mmdbot-replay-" });
+  const file = `${dir}/golden.jsonl`;
+  const start = Date.UTC(2025, 5, 1, 12, 34, 56);
+  try {
+    await Deno.mkdir(`${dir}/when`);
+    await Deno.writeTextFile(
+      `${dir}/when/bot.ts`,
+      `import { createBot } from "${MOD}";
+const bot = createBot();
+bot.on("RECOG_EVENT_STOP", (ctx) => void ctx.send("MESSAGE", "now " + new Date(ctx.now()).toISOString()));
+export default bot;
+`,
+    );
+    await Deno.writeTextFile(`${dir}/bots.yaml`, "bots:\n  when: {}\n");
+    {
+      await using rt = await createTestRuntime({
+        bots: `${dir}/bots.yaml`,
+        record: file,
+        startTime: start,
+      });
+      await rt.advance(2_000);
+      await rt.say("what time is it");
+      await rt.advance(1_000);
+    }
+    const records = await readRecording(file);
+    const said = records.find((r) => r.dir === "out" && r.bot === "when");
+    // The recording carries the time the bot saw (the test kit's virtual time), not this machine's.
+    ok(said?.line.startsWith("MESSAGE|now 2025-06-01T12:34:5"), JSON.stringify(said));
+    equal(records[0].time.slice(0, 10), "2025-06-01", JSON.stringify(records[0]));
+    const result = await replay(records, { manifest: `${dir}/bots.yaml` });
+    ok(result.equal, result.diff);
+    equal(result.actual[0].line, said!.line);
+
+    const updated = await cli("replay", file, "--bots", `${dir}/bots.yaml`, "--update");
+    equal(updated.code, 0, updated.stdout + updated.stderr);
+    const again = await readRecording(file);
+    const rewritten = again.find((r) => r.dir === "out" && r.bot === "when");
+    equal(rewritten?.line, said!.line);
+    equal(rewritten?.time.slice(0, 10), "2025-06-01");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("a bad recording makes the replay CLI exit 1 with file:line", async () => {
   const dir = await Deno.makeTempDir({ prefix: "mmdbot-replay-" });
   try {
