@@ -15,6 +15,7 @@ import { bareDenoPss, measureFanOut, measureFullPath } from "./fullpath.ts";
 import { detectSandbox } from "../runtime/sandbox/detect.ts";
 import { measureHotLatency } from "./hot_latency.ts";
 import type { SoakResult } from "./soak.ts";
+import { measureAudio } from "./audio.ts";
 
 const fmt = (n: number, d = 3) => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
 
@@ -38,6 +39,9 @@ const fanP50 = await measureFanOut(50, 200, "process");
 
 // The floor and the full path measured the same way: rotating blocks of round trips, all hot.
 const hot = await measureHotLatency(30, 100, "process");
+
+// Audio (#16): SND pacing and barge-in, mmdbot as its own process, the receiver in the bench.
+const audio = await measureAudio();
 
 // A million lines per handler form through one bot, in its own process so gc() can be exposed.
 const soakLines = Number(Deno.env.get("MMDBOT_BENCH_SOAK_LINES") ?? 1_000_000);
@@ -136,6 +140,32 @@ const rows: Row[] = [
     "p50 ≤ 1.25× floor, p99 ≤ 1 ms",
   ],
   ["", "", "", ""],
+  ["audio: ctx.play over TCP to the emulator's receiver (mmdbot as its own process)", "", "", ""],
+  [
+    "SND pacing jitter p50 / p99 (ms)",
+    `${fmt(audio.jitter.p50, 2)} / ${fmt(audio.jitter.p99, 2)}`,
+    `${audio.packets} packets, max ${fmt(audio.jitter.max, 1)}`,
+    "p99 ≤ 5 ms",
+  ],
+  [
+    "audio ahead of playback at the receiver, most (ms)",
+    fmt(audio.maxAheadMs, 1),
+    "lookahead 120 ms",
+    "≤ lookahead",
+  ],
+  [
+    "barge-in: last packet after the user spoke p50 / p99 (ms)",
+    `${fmt(audio.stopLatency.p50, 1)} / ${fmt(audio.stopLatency.p99, 1)}`,
+    `${audio.trials} trials, ≤ ${audio.packetsAfterMax} packets after`,
+    "within one packet (40 ms)",
+  ],
+  [
+    "barge-in: audio heard after the user spoke, most (ms)",
+    fmt(audio.heardAfterMaxMs, 0),
+    "+ the binary's ~90 ms output latency",
+    "≤ lookahead",
+  ],
+  ["", "", "", ""],
   [`soak: ${soakLines} lines per handler form through one bot (host in-process)`, "", "", ""],
   ...soak.phases.map((p): Row => [
     `${p.form}: lines/s, CPU µs/line host / bot`,
@@ -179,6 +209,7 @@ const results = {
   bare,
   asDeployed: { echo: echoP, floor: floorP, full: fullP, fan: { 10: fanP10, 50: fanP50 } },
   hot,
+  audio,
   soak,
 };
 Deno.mkdirSync(new URL("./results/", import.meta.url), { recursive: true });

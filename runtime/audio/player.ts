@@ -155,6 +155,11 @@ async function run(
   };
   signal?.addEventListener("abort", onAbort, { once: true });
 
+  // Until the first packets are out, read only what they need: converting the whole read-ahead
+  // first (a cold resampler takes tens of ms for a second of audio) would hold them back.
+  const burstBytes = Math.ceil(lookahead * PCM_BYTES_PER_MS / chunk) * chunk;
+  let burstSent = false;
+  const readLimit = () => (burstSent ? readAheadBytes : Math.min(readAheadBytes, burstBytes));
   const reader = (async () => {
     try {
       while (!stopped()) {
@@ -169,7 +174,7 @@ async function run(
         pendingBytes += bytes.length;
         if (envelope) timeline.add(envelope.push(bytes));
         notify();
-        while (pendingBytes >= readAheadBytes && !stopped()) {
+        while (pendingBytes >= readLimit() && !stopped()) {
           await new Promise<void>((r) => (space = r));
           space = undefined;
         }
@@ -257,6 +262,10 @@ async function run(
       packets++;
       await io.writeSnd(unit);
       if (lipOn && lipTimer === undefined && lipLines === 0) lipTick();
+      if (!burstSent && pb.sentMs >= lookahead) {
+        burstSent = true;
+        space?.();
+      }
     }
   } catch (e) {
     status = "failed";

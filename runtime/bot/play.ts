@@ -138,7 +138,11 @@ export function createPlayFeature(io: FeatureIO): BotFeature {
         new TypeError("ctx.play: the source is a WAV path in the bot's folder or PCM chunks"),
       );
     }
-    const turn = options.turn ?? (typeof this?.turn === "number" ? this.turn : undefined);
+    // The handler's turn: `ctx.turn` is the turn handle ({ id, signal, … }) where the host
+    // tracks turns; a plain number is taken as the id.
+    const t = this?.turn as { id?: unknown } | number | undefined;
+    const turn = options.turn ??
+      (typeof t === "number" ? t : typeof t?.id === "number" ? t.id : undefined);
     const phones = options.phones ?? (options.moras ? morasToPhones(options.moras) : undefined);
     return new Promise<PlayResult>((resolve) => {
       const p: Pending = { resolve, credits: PLAY_WINDOW, done: false };

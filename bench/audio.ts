@@ -1,0 +1,190 @@
+/**
+ * Audio figures for `deno task bench` (#16), measured end to end as deployed: a sandboxed bot
+ * calls `ctx.play`, the runtime paces SND packets over loopback TCP to the emulator's MMDAgent-EX
+ * server side, whose receiver notes each packet's arrival on a sub-millisecond clock.
+ *
+ * mmdbot runs as its own process (`mmdbot start`), as deployed beside MMDAgent-EX: a receiver in
+ * the runtime's own event loop would see the runtime's work as network delay.
+ *
+ * - **Pacing jitter**: per packet after the start-up burst, how far its arrival is from when a
+ *   steady sender would have sent it (the schedule anchored at the first arrival, keeping the
+ *   120 ms lookahead), less the median difference (a constant offset is the first packet's own
+ *   delay, not jitter); p50/p99 of its absolute value over a 10 s clip. Target p99 ≤ 5 ms.
+ * - **Barge-in stop latency**: the emulator issues `RECOG_EVENT_START` 1 s into a clip (the user
+ *   starts speaking); the latency is from then to the last packet that still arrived (0 when none
+ *   did), and the audio heard after the barge-in is what the peer held then plus what came after
+ *   (at most the lookahead, plus the binary's own ~90 ms output latency which it adds itself).
+ *
+ * Run alone: `deno run -A bench/audio.ts` prints the figures as JSON.
+ */
+import { type Clock, realClock, sleepOn } from "../runtime/clock/clock.ts";
+import { Emulator } from "../runtime/emulator/core.ts";
+import { serveTcp } from "../runtime/emulator/tcp_server.ts";
+import { encodeWav16 } from "../runtime/audio/wav.ts";
+import { pacingOf } from "../tests/audio/pacing.ts";
+import { quantile } from "./stats.ts";
+
+/** What {@link measureAudio} reports (ms). */
+export interface AudioFigures {
+  /** Packets measured for the jitter (a 10 s clip). */
+  packets: number;
+  jitter: { p50: number; p99: number; max: number };
+  /** Most audio held by the peer ahead of playback (no output latency), ms. */
+  maxAheadMs: number;
+  /** Barge-in trials. */
+  trials: number;
+  stopLatency: { p50: number; p99: number; max: number };
+  /** Packets that still arrived after the barge-in, most in a trial. */
+  packetsAfterMax: number;
+  /** Audio heard after the barge-in (held + arrived later), most in a trial, ms. */
+  heardAfterMaxMs: number;
+}
+
+const MOD = new URL("../mod.ts", import.meta.url).href;
+const BOT = `import { createBot } from "${MOD}";
+const bot = createBot();
+bot.on("RECOG_EVENT_STOP", async (ctx) => {
+  const file = ctx.args.result;
+  if (file === "ping") return void ctx.sendRaw("MESSAGE|pong");
+  if (file !== "long.wav" && file !== "short.wav") return;
+  const r = await ctx.play("mei", file);
+  await ctx.sendRaw("MESSAGE|played|" + r.status);
+});
+export default bot;
+`;
+
+const MAIN = new URL("../runtime/cli/main.ts", import.meta.url).pathname;
+
+const precise: Clock = {
+  now: () => performance.timeOrigin + performance.now(),
+  setTimeout: realClock.setTimeout,
+  clearTimeout: realClock.clearTimeout,
+  sleep: (ms, signal) => sleepOn(precise, ms, signal),
+};
+
+function tone(seconds: number): Uint8Array {
+  const rate = 24000;
+  const n = rate * seconds;
+  const s = new Int16Array(n * 2);
+  for (let i = 0; i < n; i++) {
+    s[2 * i] = s[2 * i + 1] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate));
+  }
+  return encodeWav16(s, rate, 2);
+}
+
+async function until(cond: () => boolean, what: string, ms = 60_000) {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`bench audio: timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Measures pacing jitter and barge-in stop latency (see the module documentation). */
+export async function measureAudio(trials = 5): Promise<AudioFigures> {
+  const dir = await Deno.makeTempDir({ prefix: "mmdbot-bench-audio-" });
+  const emu = new Emulator({ currentTime: false, clock: precise });
+  const side = serveTcp(emu, { port: 0 });
+  const echoes: string[] = [];
+  const off = emu.onOutput((line) => void echoes.push(line.trim()));
+  let child: Deno.ChildProcess | undefined;
+  try {
+    await Deno.mkdir(`${dir}/bots/speaker`, { recursive: true });
+    await Deno.writeTextFile(`${dir}/bots/speaker/bot.ts`, BOT);
+    await Deno.writeFile(`${dir}/bots/speaker/long.wav`, tone(10));
+    await Deno.writeFile(`${dir}/bots/speaker/short.wav`, tone(3));
+    await Deno.writeTextFile(`${dir}/bots/bots.yaml`, "bots:\n  speaker: {}\n");
+    await Deno.writeTextFile(
+      `${dir}/content.mdf`,
+      `Plugin_Remote_EnableServer=true\nPlugin_Remote_ListenPort=${side.port}\n`,
+    );
+    child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-prompt",
+        "--allow-read",
+        "--allow-write",
+        "--allow-net",
+        "--allow-run",
+        "--allow-env",
+        "--allow-sys=hostname,osRelease",
+        MAIN,
+        "start",
+        `${dir}/content.mdf`,
+        "--bots",
+        `${dir}/bots/bots.yaml`,
+        "--no-watch",
+      ],
+      stdin: "null",
+      stdout: "null",
+      stderr: "null",
+    }).spawn();
+    await until(() => emu.peers === 1, "the connection");
+    // Lines for a bot still loading wait for it: the pong says it runs.
+    emu.inject("RECOG_EVENT_STOP", "ping");
+    await until(() => echoes.includes("MESSAGE|pong"), "the bot");
+
+    const played = () => echoes.filter((l) => l.startsWith("MESSAGE|played|")).length;
+    // Pacing over a 10 s clip.
+    let from = emu.sound.arrivals().length;
+    emu.inject("RECOG_EVENT_STOP", "long.wav");
+    await until(() => played() === 1, "the 10 s clip");
+    const pacing = pacingOf(emu.sound.arrivals().slice(from), 120);
+    // A constant offset (the first packet's own delay) is not jitter: deviations from the median.
+    const mid = quantile(pacing.lateness, 0.5);
+    const jit = pacing.lateness.map((x) => Math.abs(x - mid));
+
+    // Barge-in 1 s into a 3 s clip.
+    const latencies: number[] = [];
+    let packetsAfterMax = 0;
+    let heardAfterMaxMs = 0;
+    for (let k = 0; k < trials; k++) {
+      // A new turn first, so the clip belongs to the turn the barge-in ends.
+      from = emu.sound.arrivals().length;
+      const before = played();
+      emu.inject("RECOG_EVENT_START");
+      emu.inject("RECOG_EVENT_STOP", "short.wav");
+      await until(() => emu.sound.arrivals().length > from, "the first packet");
+      const t0 = emu.sound.arrivals()[from].at;
+      await precise.sleep(Math.max(0, t0 + 1000 - precise.now()));
+      const bargeAt = precise.now();
+      const held = emu.sound.queuedMs(bargeAt);
+      emu.inject("RECOG_EVENT_START");
+      await until(() => played() > before, "the cut clip to end");
+      const after = emu.sound.arrivals().slice(from).filter((a) => a.at > bargeAt);
+      latencies.push(after.length ? after[after.length - 1].at - bargeAt : 0);
+      packetsAfterMax = Math.max(packetsAfterMax, after.length);
+      // queuedMs counts the binary's output latency as held audio too: take it out.
+      const heard = Math.max(0, held - 90) + after.reduce((n, a) => n + a.ms, 0);
+      heardAfterMaxMs = Math.max(heardAfterMaxMs, heard);
+      emu.inject("RECOG_EVENT_STOP", "");
+      await precise.sleep(300);
+    }
+    return {
+      packets: pacing.lateness.length,
+      jitter: { p50: quantile(jit, 0.5), p99: quantile(jit, 0.99), max: Math.max(...jit) },
+      maxAheadMs: pacing.maxAheadMs,
+      trials,
+      stopLatency: {
+        p50: quantile(latencies, 0.5),
+        p99: quantile(latencies, 0.99),
+        max: Math.max(...latencies),
+      },
+      packetsAfterMax,
+      heardAfterMaxMs,
+    };
+  } finally {
+    off();
+    if (child) {
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already gone */ }
+      await child.status;
+    }
+    await side.close();
+    emu.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+if (import.meta.main) console.log(JSON.stringify(await measureAudio(), null, 2));
