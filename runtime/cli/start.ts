@@ -94,7 +94,11 @@ export function register(program: Command): void {
     .option("--cert <file>", "PEM certificate for a wss plan (Websocket_Port=443)")
     .option("--key <file>", "PEM private key for a wss plan")
     .option("--max-line-bytes <n>", "outbound line limit in bytes (default 1800, at most 2000)")
-    .option("-v, --verbose", "console mode: also show every line MMDAgent-EX sends")
+    .option(
+      "-v, --verbose",
+      "show the traffic readably, both directions, with the bot behind each line (console mode: " +
+        "also every line MMDAgent-EX sends; --stdio: on stderr)",
+    )
     .option(
       "--dashboard [port]",
       "serve the live dashboard on 127.0.0.1 (a free port unless given); open the printed URL. " +
@@ -162,6 +166,7 @@ breaks when a peer disconnects).`,
           maxLineBytes: opts.maxLineBytes ? Number(opts.maxLineBytes) : undefined,
           emulator: { voice: opts.voice },
           services: dashboard ? [dashboard] : undefined,
+          trafficView: opts.verbose,
           logger,
         });
       } catch (err) {

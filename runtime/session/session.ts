@@ -19,6 +19,8 @@ import { lintBots } from "../manifest/lint_bots.ts";
 import { withStartLoadTimeout } from "../manifest/types.ts";
 import { within } from "../clock/deadline.ts";
 import { liveManifest } from "./live_manifest.ts";
+import { trafficViewService } from "./traffic_view.ts";
+import { writeAll } from "../control/lines.ts";
 import { formatDiagnostic } from "../text/diagnostic.ts";
 import { type DetectedSandbox, detectSandbox, weakerWarning } from "../sandbox/detect.ts";
 import { createLauncher } from "../sandbox/launcher.ts";
@@ -85,6 +87,12 @@ export interface SessionOptions {
   emulator?: EmulatorOptions;
   /** Services started with the runtime (conversation floor, store, dashboard…). */
   services?: readonly RuntimeService[];
+  /**
+   * `start -v` outside console mode: a readable view of the traffic (both directions, which bot
+   * sent each line) on stdout, or on stderr in stdio mode (stdout carries MMDAgent-EX's messages).
+   * Console mode shows its own view and ignores this.
+   */
+  trafficView?: boolean;
   /** Folder of the bots' stores (default `.mmdbot-store` beside the manifest). */
   storeDir?: string;
   logger: Logger;
@@ -264,7 +272,12 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     },
     watch: options.watch ?? true,
     record: options.record,
-    services: options.services,
+    services: plan.mode !== "none" && options.trafficView
+      ? [
+        trafficViewOn(plan.mode === "stdio" ? Deno.stderr : Deno.stdout),
+        ...options.services ?? [],
+      ]
+      : options.services,
     initialConnection: emulator ? EMULATOR_CONNECTION : undefined,
     // The connection opens and healthy bots answer while a slow bot still loads.
     awaitBots: false,
@@ -404,4 +417,14 @@ function controlResult(r: DeliverResult): ControlSendResult {
     default:
       return r;
   }
+}
+
+/** The traffic view writing to `out` (coloured on a terminal unless NO_COLOR is set). */
+function trafficViewOn(out: typeof Deno.stdout | typeof Deno.stderr): RuntimeService {
+  const encoder = new TextEncoder();
+  let color = false;
+  try {
+    color = out.isTerminal() && !Deno.env.get("NO_COLOR");
+  } catch { /* no env permission: plain */ }
+  return trafficViewService({ write: (text) => writeAll(out, encoder.encode(text)), color });
 }

@@ -1,0 +1,122 @@
+/**
+ * `start -v` outside console mode: a readable view of the traffic in both directions, with the
+ * bot behind each outgoing line and whose line each echo is. Real child processes: against the
+ * emulator's TCP server over loopback (the view on stdout) and as an AnyScript child (the view on
+ * stderr, stdout keeps only message lines).
+ */
+import { assert, assertEquals, assertIncludes } from "../assert.ts";
+import { Emulator } from "../../runtime/emulator/core.ts";
+import { serveTcp } from "../../runtime/emulator/tcp_server.ts";
+
+const MAIN = new URL("../../runtime/cli/main.ts", import.meta.url).pathname;
+const ROOT = new URL("../../", import.meta.url).pathname;
+const dec = new TextDecoder();
+const enc = new TextEncoder();
+
+/** Collects a stream's text; `until` waits (bounded, to catch a hang) for a condition on it. */
+function collect(stream: ReadableStream<Uint8Array>) {
+  const box = { text: "" };
+  let wake: (() => void) | undefined;
+  const ended = stream.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({
+      write(t) {
+        box.text += t;
+        wake?.();
+      },
+    }),
+  ).catch(() => {});
+  return {
+    get text() {
+      return box.text;
+    },
+    ended,
+    async until(pred: (t: string) => boolean, ms: number): Promise<boolean> {
+      const deadline = Date.now() + ms;
+      while (!pred(box.text) && Date.now() < deadline) {
+        await Promise.race([
+          new Promise<void>((r) => wake = r),
+          new Promise((r) => setTimeout(r, 100)),
+        ]);
+      }
+      return pred(box.text);
+    },
+  };
+}
+
+Deno.test("start -v against MMDAgent-EX's TCP server shows both directions on stdout: which bot sent each line, and whose line each echo is", async () => {
+  const emu = new Emulator({ currentTime: false });
+  const side = serveTcp(emu, { port: 0 });
+  const dir = Deno.makeTempDirSync();
+  const mdf = `${dir}/content.mdf`;
+  Deno.writeTextFileSync(
+    mdf,
+    `Plugin_Remote_EnableServer=true\nPlugin_Remote_ListenPort=${side.port}\n`,
+  );
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", "-A", MAIN, "start", mdf, "--no-watch", "-v"],
+    cwd: ROOT,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", MMDBOT_RUNTIME_DIR: Deno.makeTempDirSync() },
+  }).spawn();
+  const guard = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const out = collect(child.stdout);
+  const err = collect(child.stderr);
+  try {
+    // The user speaks on MMDAgent-EX's side until the greeter has answered (its load may be slow).
+    for (let i = 0; i < 60 && !out.text.includes("(echo of greeter)"); i++) {
+      if (emu.peers === 1) {
+        emu.inject("RECOG_EVENT_START");
+        emu.inject("RECOG_EVENT_STOP", "hello");
+      }
+      await out.until((t) => t.includes("(echo of greeter)"), 1000);
+    }
+    const lines = out.text.split("\n");
+    const sent = lines.find((l) => l.includes("SYNTH_START|mei|mei_voice_normal|Hello!"));
+    assert(sent, `no SYNTH_START in the view:\n${out.text}\n${err.text}`);
+    assert(/^\d\d:\d\d:\d\d\.\d{3} → greeter +SYNTH_START\|/.test(sent), sent);
+    const heard = lines.find((l) => /← +RECOG_EVENT_STOP\|hello$/.test(l));
+    assert(heard, `no inbound RECOG_EVENT_STOP in the view:\n${out.text}`);
+    const echo = lines.find((l) => l.includes("← ") && l.endsWith("(echo of greeter)"));
+    assertIncludes(echo ?? "", "SYNTH_START|mei|mei_voice_normal|Hello!");
+    assertEquals(emu.peers, 1);
+  } finally {
+    child.kill("SIGTERM");
+    const status = await child.status;
+    clearTimeout(guard);
+    await out.ended;
+    await err.ended;
+    await side.close();
+    emu.close();
+    assertEquals(status.code, 0, err.text);
+  }
+});
+
+Deno.test("start --stdio -v keeps stdout for message lines only and shows the view on stderr", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", "-A", MAIN, "start", "--stdio", "--no-watch", "-v"],
+    cwd: Deno.makeTempDirSync(),
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", MMDBOT_RUNTIME_DIR: Deno.makeTempDirSync() },
+  }).spawn();
+  const guard = setTimeout(() => child.kill("SIGKILL"), 90_000);
+  const w = child.stdin.getWriter();
+  await w.write(enc.encode("RECOG_EVENT_START\nRECOG_EVENT_STOP|hello\n"));
+  await w.close();
+  const out = await child.output();
+  clearTimeout(guard);
+  const stdout = dec.decode(out.stdout), stderr = dec.decode(out.stderr);
+  assertEquals(out.code, 0, stderr);
+  assertIncludes(stdout, "SYNTH_START|mei|mei_voice_normal|Hello! Nice to meet you.");
+  for (const line of stdout.split("\n").filter((l) => l !== "")) {
+    assert(/^[A-Z_]+(\||$)/.test(line), `not a message line on stdout: ${JSON.stringify(line)}`);
+  }
+  assert(
+    /→ greeter +SYNTH_START\|mei\|mei_voice_normal\|Hello! Nice to meet you\./.test(stderr),
+    stderr,
+  );
+  assert(/← +RECOG_EVENT_STOP\|hello/.test(stderr), stderr);
+});
