@@ -120,6 +120,14 @@ export interface BotStatus {
   oversizedIpc: number;
   /** Messages, timer firings and hooks written or queued and not yet acknowledged by the bot. */
   inFlight: number;
+  /** Resident memory of the bot's process tree at the last sample, MiB (`budgets.rss_mb`). */
+  rssMb?: number;
+  /** Timers pending now (`budgets.timers` bounds it). */
+  timers: number;
+  /** Timers refused for `budgets.timers` (counted in the host; the bot API refuses most itself). */
+  timersRefused: number;
+  /** Periods of repeating timers folded into one later firing because the bot was behind. */
+  timerFiringsCoalesced: number;
 }
 
 /** Result of reloading one bot. */
@@ -214,6 +222,8 @@ interface Slot {
   /** Counters of instances gone, added to the live one's in `status`. */
   suppressed: number;
   oversizedIpc: number;
+  timersRefused: number;
+  timerFiringsCoalesced: number;
   /** This bot's handler errors in the log: a few a second, the rest summarised. */
   errorLog: LogThrottle;
   /** Messages delivered while the bot was loading (serialized, with their ids), in order. */
@@ -343,6 +353,8 @@ export function createHost(options: HostOptions): Host {
     errors: 0,
     suppressed: 0,
     oversizedIpc: 0,
+    timersRefused: 0,
+    timerFiringsCoalesced: 0,
     errorLog: createLogThrottle(options.logger.child(`bot:${spec.name}`), clock),
     pending: [],
   });
@@ -578,13 +590,21 @@ export function createHost(options: HostOptions): Host {
     }, decision.delayMs);
   };
 
+  /** Adds the counters of an instance that is going away to its slot's. */
+  const retire = (slot: Slot, instance: Instance) => {
+    const st = instance.stats();
+    slot.dropped += st.dropped;
+    slot.suppressed += st.suppressedOutput;
+    slot.oversizedIpc += st.oversizedIpc;
+    slot.timersRefused += st.timersRefused;
+    slot.timerFiringsCoalesced += st.timerFiringsCoalesced;
+  };
+
   const onExit = (slot: Slot, instance: Instance, why: string) => {
     if (slot.instance !== instance || stopping) return;
     slot.instance = undefined;
     slot.lastError = why;
-    slot.dropped += instance.stats().dropped;
-    slot.suppressed += instance.stats().suppressedOutput;
-    slot.oversizedIpc += instance.stats().oversizedIpc;
+    retire(slot, instance);
     const decision = slot.restarts.failure(clock.now());
     if (decision.action === "disable") {
       slot.state = "disabled";
@@ -653,11 +673,7 @@ export function createHost(options: HostOptions): Host {
     slot.backoff = undefined;
     slot.restarts.reset();
     const old = slot.instance;
-    if (old) {
-      slot.dropped += old.stats().dropped;
-      slot.suppressed += old.stats().suppressedOutput;
-      slot.oversizedIpc += old.stats().oversizedIpc;
-    }
+    if (old) retire(slot, old);
     install(slot, r.instance);
     slot.lastError = undefined;
     publishSetup();
@@ -824,6 +840,10 @@ export function createHost(options: HostOptions): Host {
           suppressedOutput: s.suppressed + (st?.suppressedOutput ?? 0),
           oversizedIpc: s.oversizedIpc + (st?.oversizedIpc ?? 0),
           inFlight: st?.outstanding ?? 0,
+          rssMb: st?.rssMb === undefined ? undefined : Math.round(st.rssMb),
+          timers: st?.timers ?? 0,
+          timersRefused: s.timersRefused + (st?.timersRefused ?? 0),
+          timerFiringsCoalesced: s.timerFiringsCoalesced + (st?.timerFiringsCoalesced ?? 0),
         };
       });
     },

@@ -3,7 +3,7 @@
  * watchdog, and the translation between IPC messages and the host's services (outbound, setup).
  * A reload starts a second instance beside the first and swaps only once the new one is ready.
  */
-import type { Clock, TimerId } from "../clock/clock.ts";
+import type { Clock } from "../clock/clock.ts";
 import type { Logger } from "../log/logger.ts";
 import type { BotSpec } from "../manifest/types.ts";
 import type { LaunchPlan } from "../sandbox/types.ts";
@@ -19,12 +19,13 @@ import { createWatchdog } from "./budget.ts";
 import { formatBotError } from "./load_error.ts";
 import { createOutputLog } from "./output_log.ts";
 import { Inbox } from "./inbox.ts";
-import { type BotProcess, type ProcessHandlers, spawnBot } from "./process.ts";
 import { type SendReply, SendResults } from "./send_results.ts";
+import { createBotTimers, DEFAULT_TIMER_BUDGET } from "./timers.ts";
+import { createRssWatch, RSS_SAMPLE_MS, rssWatchAvailable } from "./rss_watch.ts";
+import { createLogThrottle } from "../log/throttle.ts";
+import { type BotProcess, MAX_PENDING_INPUT, type ProcessHandlers, spawnBot } from "./process.ts";
 
 export { INBOX_CAPACITY, INBOX_WINDOW } from "./inbox.ts";
-/** Timers one bot may have pending at once. */
-export const MAX_TIMERS = 10_000;
 /** How long a bot process may take to load before it counts as failed to load. */
 export const READY_TIMEOUT_MS = 30_000;
 export { SEND_RESULTS_WINDOW as MAX_UNANSWERED_SENDS } from "./send_results.ts";
@@ -84,6 +85,12 @@ export interface Instance {
     errors: number;
     outstanding: number;
     timers: number;
+    /** Resident memory of the process tree at the last sample (undefined without /proc). */
+    rssMb?: number;
+    /** `timer-set`s refused for `budgets.timers`. */
+    timersRefused: number;
+    /** Periods of repeating timers folded into a later firing because the bot was behind. */
+    timerFiringsCoalesced: number;
     /** Output lines and `ctx.log` records left out of the log by the output limit. */
     suppressedOutput: number;
     /** Lines shaped like IPC messages but too big to be one, never acted on. */
@@ -97,12 +104,25 @@ export interface Instance {
   ping(): Promise<void>;
 }
 
+const RSS_WATCH = rssWatchAvailable();
+
 /** Starts a bot process and returns its instance. */
 export function startInstance(d: InstanceDeps): Instance {
   const { spec, clock } = d;
   const watchdog = createWatchdog(spec.budgets.handlerMs);
   const output = createOutputLog(d.log, clock);
-  const timers = new Map<number, TimerId>();
+  const warnings = createLogThrottle(d.log, clock, { perWindow: 1, windowMs: 10_000 });
+  const timerBudget = spec.budgets.timers ?? DEFAULT_TIMER_BUDGET;
+  const timers = createBotTimers({
+    clock,
+    budget: timerBudget,
+    fire: (timer) => {
+      const id = d.nextId();
+      watchdog.sent(id);
+      write({ t: "fire", id, now: clock.now(), timer });
+      return id;
+    },
+  });
   let errors = 0;
   let oversizedIpc = 0;
   let state: "loading" | "ready" | "stopping" | "gone" = "loading";
@@ -180,6 +200,7 @@ export function startInstance(d: InstanceDeps): Instance {
         return;
       case "ack":
         watchdog.acked(msg.id);
+        timers.acked(msg.id);
         pings.get(msg.id)?.();
         pings.delete(msg.id);
         // Only inbox messages count against the window; lifecycle ids simply vanish here.
@@ -202,15 +223,24 @@ export function startInstance(d: InstanceDeps): Instance {
       case "setup":
         d.setup(msg.lines);
         return;
-      case "timer-set":
-        setTimer(msg.timer, msg.ms, msg.repeat);
-        return;
-      case "timer-clear": {
-        const id = timers.get(msg.timer);
-        if (id !== undefined) clock.clearTimeout(id);
-        timers.delete(msg.timer);
+      case "timer-set": {
+        if (state === "gone") return;
+        const refusal = timers.set(msg.timer, msg.ms, msg.repeat);
+        if (refusal) {
+          // The bot API refuses these itself; this is a forged or miscounting bot. It hears why,
+          // so a wait on that timer settles instead of never firing.
+          warnings.log("too-many-timers", "warn", `timer refused: ${refusal.reason}`, {
+            bot: spec.name,
+            code: refusal.code,
+            fix: refusal.fix,
+          });
+          write({ t: "timer-refused", timer: msg.timer, refusal });
+        }
         return;
       }
+      case "timer-clear":
+        timers.clear(msg.timer);
+        return;
       case "log":
         // Rate-limited like printed output: ctx.log must not be a way around the output limit.
         output.record(msg.level, msg.msg);
@@ -225,25 +255,6 @@ export function startInstance(d: InstanceDeps): Instance {
       default:
         d.onFeature?.(msg);
     }
-  };
-
-  const setTimer = (timer: number, ms: number, repeat: boolean) => {
-    if (state === "gone") return;
-    const old = timers.get(timer);
-    if (old !== undefined) clock.clearTimeout(old);
-    if (old === undefined && timers.size >= MAX_TIMERS) {
-      d.log.warn(`more than ${MAX_TIMERS} timers pending; timer ignored`);
-      return;
-    }
-    const fire = () => {
-      if (state === "gone") return;
-      if (repeat) timers.set(timer, clock.setTimeout(fire, Math.max(1, ms)));
-      else timers.delete(timer);
-      const id = d.nextId();
-      watchdog.sent(id);
-      write({ t: "fire", id, now: clock.now(), timer });
-    };
-    timers.set(timer, clock.setTimeout(fire, repeat ? Math.max(1, ms) : ms));
   };
 
   /**
@@ -286,8 +297,19 @@ export function startInstance(d: InstanceDeps): Instance {
       if (recentOutput.length > 20) recentOutput.shift();
       output.print(line);
     },
+    onInputOverflow: (n) =>
+      kill(
+        `stopped reading its input: ${Math.round(n / 1024 / 1024)} MiB of messages waiting ` +
+          `for it (the host holds at most ${MAX_PENDING_INPUT / 1024 / 1024} MiB per bot)`,
+      ),
   });
-  write({ t: "init", name: spec.name, module: spec.module, clock: d.clockMode });
+  write({
+    t: "init",
+    name: spec.name,
+    module: spec.module,
+    clock: d.clockMode,
+    timers: timerBudget,
+  });
 
   // The watchdog runs on real time: budgets protect real CPU.
   const tickMs = Math.min(500, Math.max(25, Math.floor(spec.budgets.handlerMs / 4)));
@@ -315,6 +337,21 @@ export function startInstance(d: InstanceDeps): Instance {
     }
   }, tickMs);
 
+  // Memory outside the V8 heap counts too (budgets.rss_mb): see rss_watch.ts for why sampling.
+  const rssBudget = spec.budgets.rssMb ?? spec.budgets.heapMb + 192;
+  let rssMb: number | undefined;
+  // Only a real process has a /proc entry (an in-process test's fake pid is someone else's).
+  const rss = RSS_WATCH && d.spawn === undefined ? createRssWatch(proc.pid) : undefined;
+  const rssTick = rss && setInterval(() => {
+    rssMb = rss.sample();
+    if (rssMb !== undefined && rssMb > rssBudget) {
+      kill(
+        `out of memory: resident ${Math.round(rssMb)} MiB, over budgets.rss_mb ` +
+          `(${rssBudget} MiB; buffers and typed arrays count, not only the heap)`,
+      );
+    }
+  }, RSS_SAMPLE_MS);
+
   const kill = (reason: string) => {
     if (state === "gone") return;
     killReason ??= reason;
@@ -324,9 +361,10 @@ export function startInstance(d: InstanceDeps): Instance {
   const exited = proc.exited.then((status) => {
     state = "gone";
     clearInterval(tick);
+    if (rssTick !== undefined) clearInterval(rssTick);
     output.close();
-    for (const id of timers.values()) clock.clearTimeout(id);
-    timers.clear();
+    warnings.close();
+    timers.close();
     resolveStopped?.();
     for (const done of pings.values()) done();
     pings.clear();
@@ -386,6 +424,9 @@ export function startInstance(d: InstanceDeps): Instance {
       errors,
       outstanding: watchdog.outstanding + inbox.waiting,
       timers: timers.size,
+      rssMb,
+      timersRefused: timers.refused,
+      timerFiringsCoalesced: timers.coalesced,
       suppressedOutput: output.suppressed,
       oversizedIpc,
     }),

@@ -13,6 +13,11 @@ export interface ProcessHandlers {
   onMessage(msg: BotToHost): void;
   /** A line the bot printed (stderr, or non-IPC stdout). */
   onOutput(line: string): void;
+  /**
+   * More than {@link MAX_PENDING_INPUT} characters wait to be written to the bot (it stops
+   * reading its stdin); called once. Later writes are dropped: the caller should kill it.
+   */
+  onInputOverflow?(pending: number): void;
 }
 
 /** A spawned bot process. */
@@ -22,6 +27,8 @@ export interface BotProcess {
   write(line: string): void;
   /** Closes the bot's stdin: a healthy bot exits by itself. */
   closeInput(): void;
+  /** Characters waiting to be written to the bot's stdin. */
+  readonly pendingInput: number;
   /** Kills the whole process group with SIGKILL (idempotent). */
   kill(): void;
   /** Resolves when the process has exited and its pipes are drained. */
@@ -34,6 +41,13 @@ const encoder = new TextEncoder();
 export const MAX_PROCESS_LINE = 256 * 1024;
 
 const READ_BUFFER = 16 * 1024;
+
+/**
+ * Most characters waiting in the host for a bot's stdin while earlier ones are still in the pipe.
+ * The inbox window (32 messages of up to 256 KiB inbound lines) fits; a bot that stops reading
+ * for longer cannot make the host hold more (a timer storm once grew the runtime to 2.2 GB here).
+ */
+export const MAX_PENDING_INPUT = 16 * 1024 * 1024;
 
 /** Splits text chunks into lines; see {@link createLineSplitter}. */
 export interface LineSplitter {
@@ -133,6 +147,7 @@ export function spawnBot(plan: LaunchPlan, handlers: ProcessHandlers): BotProces
   const writer = child.stdin.getWriter();
   let alive = true;
   let killed = false;
+  let overflowed = false;
   // Lines written in one turn, or while the previous write is still in the pipe, go out together
   // in one write: a syscall and a wake-up of the bot per batch instead of per line.
   let pending = "";
@@ -196,7 +211,12 @@ export function spawnBot(plan: LaunchPlan, handlers: ProcessHandlers): BotProces
   return {
     pid: child.pid,
     write(line) {
-      if (!alive) return;
+      if (!alive || overflowed) return;
+      if (pending.length + line.length >= MAX_PENDING_INPUT) {
+        overflowed = true;
+        handlers.onInputOverflow?.(pending.length + line.length);
+        return;
+      }
       pending += line + "\n";
       if (!scheduled && !writing) {
         scheduled = true;
@@ -222,6 +242,9 @@ export function spawnBot(plan: LaunchPlan, handlers: ProcessHandlers): BotProces
       } catch {
         // Already exited.
       }
+    },
+    get pendingInput() {
+      return pending.length;
     },
     exited,
   };

@@ -236,6 +236,9 @@ export function parseManifest(text: string, file: string, options: LoadOptions =
         burst: entry.budgets?.burst ?? DEFAULTS.budgets.burst,
         ...(entry.budgets?.store_kb === undefined ? {} : { storeKb: entry.budgets.store_kb }),
         ...(entry.budgets?.load_ms === undefined ? {} : { loadMs: entry.budgets.load_ms }),
+        timers: entry.budgets?.timers ?? DEFAULTS.budgets.timers,
+        rssMb: entry.budgets?.rss_mb ??
+          (entry.budgets?.heap_mb ?? DEFAULTS.budgets.heap_mb) + RSS_OVER_HEAP_MB,
       },
       restart: {
         initialBackoffMs: entry.restart?.initial_backoff_ms ?? DEFAULTS.restart.initial_backoff_ms,
@@ -341,6 +344,12 @@ function describePath(path: readonly (string | number)[]): string {
   const rest = path.slice(2).map((k) => typeof k === "number" ? `[${k}]` : `.${k}`).join("");
   return `bot "${path[1]}"${rest ? ` ${rest.slice(rest.startsWith(".") ? 1 : 0)}` : ""}`;
 }
+
+/**
+ * Default `rss_mb` above `heap_mb`: an idle Deno process is about 36 MiB resident here, and its
+ * code, stacks and buffers outside the V8 heap need room.
+ */
+export const RSS_OVER_HEAP_MB = 192;
 
 /** The default of a numeric budget or restart field, for examples in fixes. */
 function defaultOf(field: string): number {

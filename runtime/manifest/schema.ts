@@ -31,6 +31,7 @@ export const DEFAULTS = {
     messages_per_second: 20,
     burst: 40,
     store_kb: 10240,
+    timers: 1000,
   },
   restart: {
     initial_backoff_ms: 500,
@@ -74,6 +75,10 @@ export const budgetsSchema = z.strictObject({
   burst: positiveInt("messages").optional(),
   store_kb: positiveInt("KiB").optional(),
   load_ms: positiveInt("milliseconds").optional(),
+  /** Timers pending at once (`after`, `every`, `sleep`, `waitFor` hold one each). */
+  timers: positiveInt("timers").optional(),
+  /** Resident memory of the whole bot process (heap, buffers, code); default heap_mb + 192. */
+  rss_mb: positiveInt("MiB").min(64, { error: "rss_mb below 64 cannot start Deno" }).optional(),
 });
 
 /** `restart:` of one bot. */

@@ -36,6 +36,10 @@ export interface BotBudgets {
    * for every bot anyway, to 30000): a slow bot never holds up the connection or the other bots.
    */
   loadMs?: number;
+  /** Timers (`after`, `every`, `sleep`, `waitFor`) pending at once; default 1000. */
+  timers?: number;
+  /** Resident memory of the whole bot process, in MiB; default `heapMb` + 192. */
+  rssMb?: number;
 }
 
 /** When and how a failed bot is restarted. */

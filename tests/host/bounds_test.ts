@@ -41,10 +41,17 @@ async function withHost(bots: (string | BotSpec)[], fn: (c: Ctx) => Promise<void
   }
 }
 
-async function until(cond: () => boolean, what: string, ms = 30_000): Promise<void> {
+async function until(
+  cond: () => boolean,
+  what: string,
+  ms = 60_000,
+  show: () => unknown = () => "",
+): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) {
+      throw new Error(`timed out waiting for ${what} ${JSON.stringify(show())}`);
+    }
     await new Promise((r) => setTimeout(r, 10));
   }
 }
@@ -120,5 +127,74 @@ Deno.test("long errors thrown through the bot API are reported cut, one record e
     host.deliver("RECOG_EVENT_STOP|after");
     await rec.waitLine(/echo after/);
     assertEquals(host.status()[0].state, "running");
+  });
+});
+
+/** Resident memory of this test process (the host runs in it), in MiB. */
+const rssMb = () => Deno.memoryUsage().rss / 1024 / 1024;
+
+Deno.test("a timer storm (9000 every(1) timers) is held to budgets.timers, paced, and the runtime's RSS stays below 256 MiB over its start while the normal bot answers", async () => {
+  const spec = botSpec("attacker", FIXTURES + "attacker", {
+    budgets: { handlerMs: 10_000, heapMb: 128, messagesPerSecond: 50, burst: 50, timers: 1000 },
+  });
+  await withHost([spec, "echo"], async ({ host, rec }) => {
+    await rec.waitLine(/^TEST\|attacker started/);
+    const before = rssMb();
+    let peak = before;
+    host.deliver("TEST|timer-storm 9000");
+    await until(() => host.status()[0].timers === 1000, "the budget's worth of timers");
+    const stormEnd = performance.now() + 5000;
+    for (let i = 0; performance.now() < stormEnd; i++) {
+      host.deliver(`RECOG_EVENT_STOP|storm${i}`);
+      await rec.waitLine((t) => t.includes(`echo storm${i} `), 10_000);
+      peak = Math.max(peak, rssMb());
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const st = host.status()[0];
+    console.log(
+      `  timer storm: RSS ${before.toFixed(0)} -> peak ${
+        peak.toFixed(0)
+      } MiB; ${st.timers} timers, ` +
+        `${st.timersRefused} refused by the host, ${st.timerFiringsCoalesced} periods coalesced, ` +
+        `${st.inFlight} in flight`,
+    );
+    assertEquals(st.state, "running");
+    assertEquals(st.timers, 1000);
+    assert(st.timersRefused + 1000 <= 9000, "more timers than the bot asked for");
+    assert(peak - before < 256, `the runtime grew ${peak - before} MiB during the storm`);
+  });
+});
+
+Deno.test("a bot hoarding memory outside the V8 heap is stopped at budgets.rss_mb and restarted, while the normal bot answers", async () => {
+  const spec = botSpec("attacker", FIXTURES + "attacker", {
+    budgets: { handlerMs: 10_000, heapMb: 64, messagesPerSecond: 50, burst: 50, rssMb: 400 },
+    restart: { initialBackoffMs: 200, maxBackoffMs: 5000, maxFailures: 5, windowMs: 60_000 },
+  });
+  await withHost([spec, "echo"], async ({ host, rec, log }) => {
+    await rec.waitLine(/^TEST\|attacker started/);
+    const pid = host.status()[0].pid;
+    host.deliver("TEST|hoard");
+    await until(
+      () => host.status()[0].state !== "running",
+      "the hoarder to be stopped",
+      60_000,
+      () => [host.status()[0], log.records.slice(-5)],
+    );
+    const why = host.status()[0].lastError ?? "";
+    console.log(`  hoarder stopped: ${why}`);
+    assert(/over budgets\.rss_mb \(400 MiB/.test(why), why);
+    // It held more than its heap cap allows: the V8 cap alone would not have stopped it.
+    const held = log.records.filter((r) => /^hoarding \d+ MiB/.test(r.msg)).map((r) => r.msg);
+    assert(held.length >= 4, `only ${held.join(", ")}`);
+    host.deliver("RECOG_EVENT_STOP|meanwhile");
+    await rec.waitLine(/echo meanwhile/);
+    await until(
+      () => rec.lines.filter((l) => l.text === "TEST|attacker started").length === 2,
+      "the restarted bot's start hook",
+      60_000,
+      () => [host.status()[0], log.records.slice(-5)],
+    );
+    assert(host.status()[0].pid !== pid, "not restarted");
+    assert(log.records.some((r) => /bot attacker stopped \(out of memory: resident/.test(r.msg)));
   });
 });

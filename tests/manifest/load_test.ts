@@ -50,6 +50,8 @@ Deno.test("a minimal entry gets every default and its folder, module and paths r
       heapMb: 64,
       messagesPerSecond: 20,
       burst: 40,
+      timers: 1000,
+      rssMb: 256,
     });
     assertEquals(greeter.restart, {
       initialBackoffMs: 500,
@@ -80,7 +82,7 @@ Deno.test("every field written in the file overrides its default", async () => {
       npm: [lodash@4]
     allow: [EXECUTE, KEY_POST]
     receive: [RECOG_EVENT_STOP]
-    budgets: { handler_ms: 100, heap_mb: 32, messages_per_second: 5, burst: 7 }
+    budgets: { handler_ms: 100, heap_mb: 32, messages_per_second: 5, burst: 7, timers: 9, rss_mb: 100 }
     restart: { initial_backoff_ms: 10, max_backoff_ms: 20, max_failures: 2, window_ms: 1000 }
     isolation: os
 `;
@@ -102,7 +104,14 @@ Deno.test("every field written in the file overrides its default", async () => {
     });
     assertEquals(qa.allow, ["EXECUTE", "KEY_POST"]);
     assertEquals(qa.receive, ["RECOG_EVENT_STOP"]);
-    assertEquals(qa.budgets, { handlerMs: 100, heapMb: 32, messagesPerSecond: 5, burst: 7 });
+    assertEquals(qa.budgets, {
+      handlerMs: 100,
+      heapMb: 32,
+      messagesPerSecond: 5,
+      burst: 7,
+      timers: 9,
+      rssMb: 100,
+    });
     assertEquals(qa.restart, {
       initialBackoffMs: 10,
       maxBackoffMs: 20,
