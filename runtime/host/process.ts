@@ -44,10 +44,12 @@ const READ_BUFFER = 16 * 1024;
 
 /**
  * Most characters waiting in the host for a bot's stdin while earlier ones are still in the pipe.
- * The inbox window (32 messages of up to 256 KiB inbound lines) fits; a bot that stops reading
- * for longer cannot make the host hold more (a timer storm once grew the runtime to 2.2 GB here).
+ * The inbox window (32 messages of up to 256 KiB inbound lines) fits, and so do the refusals of
+ * a synchronous loop of 100 000 sends (about 300 bytes each, read once the loop ends); a bot that
+ * stops reading for longer cannot make the host hold more (a timer storm once grew the runtime to
+ * 2.2 GB here).
  */
-export const MAX_PENDING_INPUT = 16 * 1024 * 1024;
+export const MAX_PENDING_INPUT = 64 * 1024 * 1024;
 
 /** Splits text chunks into lines; see {@link createLineSplitter}. */
 export interface LineSplitter {

@@ -7,6 +7,9 @@ import type { Clock } from "../clock/clock.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Refusal } from "../wire/types.ts";
 
+/** Quiet time after the last refusal before the limit counts as released (and says so). */
+export const RELEASE_AFTER_MS = 1000;
+
 /** A token bucket for one bot. */
 export interface RateLimiter {
   /** Takes one token; returns a refusal when the bucket is empty. */
@@ -30,6 +33,7 @@ export function createRateLimiter(
   let last = clock.now();
   let refused = 0;
   let trippedCount = 0;
+  let lastRefused = -Infinity;
   const refusal: Refusal = {
     code: "rate-limit",
     reason: `bot ${bot} sends more than ${perSecond} lines/s (burst ${burst})`,
@@ -43,7 +47,9 @@ export function createRateLimiter(
       last = now;
       if (tokens >= 1) {
         tokens -= 1;
-        if (trippedCount > 0) {
+        // Released only after a quiet second: a bot held at the limit takes a token each refill,
+        // which logged a release and a new trip per token (thousands of records a second).
+        if (trippedCount > 0 && now - lastRefused >= RELEASE_AFTER_MS) {
           log.info(`rate limit released: ${trippedCount} lines were refused`, { bot });
           trippedCount = 0;
         }
@@ -58,6 +64,7 @@ export function createRateLimiter(
       }
       trippedCount++;
       refused++;
+      lastRefused = now;
       return refusal;
     },
     get refused() {
