@@ -27,6 +27,7 @@ import { type Instance, startInstance } from "./instance.ts";
 import { createOutbound, type OperatorReply, type Sender, type Sink } from "./outbound.ts";
 import { createRateLimiter, type RateLimiter } from "./ratelimit.ts";
 import { type BotWatcher, watchBots } from "./reload.ts";
+import { createRssSampler } from "./rss_watch.ts";
 import { type BotState, createRestarts, type Restarts } from "./supervisor.ts";
 
 export type { BotState } from "./supervisor.ts";
@@ -302,6 +303,8 @@ export function createHost(options: HostOptions): Host {
       }
     }
   };
+  // One sampler process for every bot's budgets.rss_mb (see rss_watch.ts).
+  const rss = createRssSampler();
   const outbound = createOutbound({
     clock,
     log,
@@ -487,6 +490,7 @@ export function createHost(options: HostOptions): Host {
       clockMode,
       log: bl,
       nextId: () => nextId++,
+      rss,
       send: (line) => outbound.send(line, senderOf(slot)),
       setup: (lines) => {
         if (slot.instance === instance) acceptSetup(slot, lines);
@@ -881,6 +885,7 @@ export function createHost(options: HostOptions): Host {
         slot.errorLog.close();
       }
       outbound.close();
+      await rss?.close();
     },
   };
   return host;

@@ -21,7 +21,7 @@ import { createOutputLog } from "./output_log.ts";
 import { Inbox } from "./inbox.ts";
 import { type SendReply, SendResults } from "./send_results.ts";
 import { createBotTimers, DEFAULT_TIMER_BUDGET } from "./timers.ts";
-import { createRssWatch, RSS_SAMPLE_MS, rssWatchAvailable } from "./rss_watch.ts";
+import type { RssSampler } from "./rss_watch.ts";
 import { createLogThrottle } from "../log/throttle.ts";
 import { type BotProcess, MAX_PENDING_INPUT, type ProcessHandlers, spawnBot } from "./process.ts";
 
@@ -53,6 +53,8 @@ export interface InstanceDeps {
    * with {@link Instance.post}. Validated by `botToHostSchema` like every other message.
    */
   onFeature?(msg: BotToHost): void;
+  /** Watches the process's resident memory against `budgets.rss_mb` (none: only heap_mb applies). */
+  rss?: RssSampler;
   /** Starts the process (default: {@link spawnBot}); in-process tests pass a fake. */
   spawn?(plan: LaunchPlan, handlers: ProcessHandlers): BotProcess;
 }
@@ -103,8 +105,6 @@ export interface Instance {
    */
   ping(): Promise<void>;
 }
-
-const RSS_WATCH = rssWatchAvailable();
 
 /** Starts a bot process and returns its instance. */
 export function startInstance(d: InstanceDeps): Instance {
@@ -340,17 +340,15 @@ export function startInstance(d: InstanceDeps): Instance {
   // Memory outside the V8 heap counts too (budgets.rss_mb): see rss_watch.ts for why sampling.
   const rssBudget = spec.budgets.rssMb ?? spec.budgets.heapMb + 192;
   let rssMb: number | undefined;
-  // Only a real process has a /proc entry (an in-process test's fake pid is someone else's).
-  const rss = RSS_WATCH && d.spawn === undefined ? createRssWatch(proc.pid) : undefined;
-  const rssTick = rss && setInterval(() => {
-    rssMb = rss.sample();
-    if (rssMb !== undefined && rssMb > rssBudget) {
+  const unwatchRss = d.rss?.watch(proc.pid, (mib) => {
+    rssMb = mib;
+    if (mib > rssBudget) {
       kill(
-        `out of memory: resident ${Math.round(rssMb)} MiB, over budgets.rss_mb ` +
+        `out of memory: resident ${Math.round(mib)} MiB, over budgets.rss_mb ` +
           `(${rssBudget} MiB; buffers and typed arrays count, not only the heap)`,
       );
     }
-  }, RSS_SAMPLE_MS);
+  });
 
   const kill = (reason: string) => {
     if (state === "gone") return;
@@ -361,7 +359,7 @@ export function startInstance(d: InstanceDeps): Instance {
   const exited = proc.exited.then((status) => {
     state = "gone";
     clearInterval(tick);
-    if (rssTick !== undefined) clearInterval(rssTick);
+    unwatchRss?.();
     output.close();
     warnings.close();
     timers.close();

@@ -27,8 +27,6 @@ export interface BotProcess {
   write(line: string): void;
   /** Closes the bot's stdin: a healthy bot exits by itself. */
   closeInput(): void;
-  /** Characters waiting to be written to the bot's stdin. */
-  readonly pendingInput: number;
   /** Kills the whole process group with SIGKILL (idempotent). */
   kill(): void;
   /** Resolves when the process has exited and its pipes are drained. */
@@ -244,9 +242,6 @@ export function spawnBot(plan: LaunchPlan, handlers: ProcessHandlers): BotProces
       } catch {
         // Already exited.
       }
-    },
-    get pendingInput() {
-      return pending.length;
     },
     exited,
   };

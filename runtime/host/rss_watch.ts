@@ -1,107 +1,157 @@
 /**
  * The memory budget of a whole bot process (`budgets.rss_mb`): V8's `--max-old-space-size` caps
  * only the JavaScript heap, and `new Uint8Array(64 << 20)` lives outside it (a bot held 2 GiB with
- * `heap_mb: 64`). The host samples the resident memory of the bot's process tree and the instance
- * stops a bot over budget, like an out-of-heap bot (restart with backoff).
+ * `heap_mb: 64`). The host samples the resident memory of each bot's process tree and the
+ * instance stops a bot over budget, like an out-of-heap bot (restart with backoff).
  *
  * Why sampling /proc and not an OS limit (measured on this Linux machine, under bubblewrap):
- * `RLIMIT_AS` kills Deno at start (V8 reserves large virtual ranges), `RLIMIT_RSS` is not enforced
- * by Linux, and a memory cgroup needs root or a systemd delegation that a user's shell (and this
- * container) does not have. Reading `/proc/<pid>/statm` needs nothing and costs about 50 µs; the
- * tree is bubblewrap → bubblewrap → deno (plus what a bot with `run:` starts), found through
- * `/proc/<pid>/task/<tid>/children` and re-walked every few samples for new children.
+ * `RLIMIT_AS` kills Deno at start (V8 reserves large virtual ranges); `RLIMIT_DATA` works but an
+ * idle Deno already counts ~550 MiB of it (thread stacks, reservations; more with more cores), so
+ * it cannot express "256 MiB resident"; `RLIMIT_RSS` is not enforced by Linux; a memory cgroup
+ * needs root or a systemd delegation that a user's shell (and this container) does not have.
+ *
+ * Why a shell: Deno 2.9.6 lets a process read `/proc/<pid>/…` only with `--allow-all`, which the
+ * runtime does not ask for. One long-lived `/bin/sh` per host reads the `statm` and `children`
+ * files with builtins only (no fork per sample): the host writes one line of root pids per tick
+ * and reads back one line of `root:pages` pairs. The tree is bubblewrap → bubblewrap → deno (plus
+ * what a bot with `run:` starts), at most {@link MAX_TREE} processes per bot.
  *
  * Sampling means a bot may overshoot its budget by what it allocates between two samples
  * ({@link RSS_SAMPLE_MS}); the budget is a bound on what a bot keeps, not a hard wall. Where
- * /proc does not exist (macOS, Windows) there is no watch and `start` says so.
+ * /proc or /bin/sh does not exist (macOS, Windows) there is no watch and only `heap_mb` applies.
  */
+import { createLineSplitter } from "./process.ts";
 
-/** How often a bot's resident memory is sampled. */
+/** How often the bots' resident memory is sampled. */
 export const RSS_SAMPLE_MS = 100;
-/** Samples between walks of the process tree (new child processes are found this often). */
-const REWALK_EVERY = 20;
 /** Processes of one tree followed at most (a fork bomb is the CPU limit's and pids' business). */
-const MAX_TREE = 64;
+export const MAX_TREE = 64;
 
 const PAGE_BYTES = 4096;
 
-/** Resident memory of a process tree, sampled on demand. */
-export interface RssWatch {
-  /** Resident MiB of the tree now, or undefined when it cannot be read (gone, or no /proc). */
-  sample(): number | undefined;
+/**
+ * Reads one line of root pids, answers one line ` root:pages …`: the resident pages of each
+ * root's tree (0 when the root is gone). Builtins only, so a sample forks nothing.
+ */
+const SAMPLER_SCRIPT = `
+while read -r roots; do
+  out=""
+  for root in $roots; do
+    total=0; todo="$root"; n=0
+    while [ -n "$todo" ] && [ "$n" -lt ${MAX_TREE} ]; do
+      set -- $todo; p=$1; shift; todo="$*"; n=$((n + 1))
+      size=""; res=""
+      read -r size res rest 2>/dev/null </proc/$p/statm
+      [ -n "$res" ] && total=$((total + res))
+      for c in /proc/$p/task/*/children; do
+        kids=""
+        read -r kids 2>/dev/null <"$c"
+        [ -n "$kids" ] && todo="$todo $kids"
+      done
+    done
+    out="$out $root:$total"
+  done
+  echo "$out"
+done
+`;
+
+/** Resident memory of bot process trees, sampled together for the whole host. */
+export interface RssSampler {
+  /** Samples `pid`'s tree every {@link RSS_SAMPLE_MS}; `onSample` gets MiB. Returns the unwatch. */
+  watch(pid: number, onSample: (mib: number) => void): () => void;
+  /** Ends the sampler process (the host stops). */
+  close(): Promise<void>;
 }
 
-/** True when this system has /proc with per-process memory (Linux). */
+/** True when this system has /proc and /bin/sh (Linux). */
 export function rssWatchAvailable(): boolean {
   try {
-    Deno.statSync("/proc/self/statm");
-    return true;
+    Deno.statSync("/bin/sh");
+    // Deno refuses to stat /proc entries without --allow-all; the directory itself is enough.
+    return Deno.build.os === "linux";
   } catch {
     return false;
   }
 }
 
-function readChildren(pid: number): number[] {
-  const out: number[] = [];
-  let tasks: Iterable<Deno.DirEntry>;
-  try {
-    tasks = Deno.readDirSync(`/proc/${pid}/task`);
-  } catch {
-    return out;
-  }
-  for (const t of tasks) {
-    try {
-      const text = Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/children`);
-      for (const p of text.split(" ")) if (p.trim() !== "") out.push(Number(p));
-    } catch {
-      // The thread ended meanwhile.
-    }
-  }
-  return out;
-}
+/** The host's sampler, or undefined where it cannot work. */
+export function createRssSampler(): RssSampler | undefined {
+  if (!rssWatchAvailable()) return undefined;
+  const watched = new Map<number, (mib: number) => void>();
+  let child: Deno.ChildProcess | undefined;
+  let writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  let reading: Promise<void> | undefined;
+  let tick: ReturnType<typeof setInterval> | undefined;
+  let asked = false;
+  let closed = false;
+  const encoder = new TextEncoder();
 
-/** Resident bytes of one process from `/proc/<pid>/statm` (second field, in pages). */
-export function residentBytes(pid: number): number | undefined {
-  try {
-    const text = Deno.readTextFileSync(`/proc/${pid}/statm`);
-    const sp = text.indexOf(" ");
-    const pages = Number(text.slice(sp + 1, text.indexOf(" ", sp + 1)));
-    return Number.isFinite(pages) ? pages * PAGE_BYTES : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Watches the process tree rooted at `pid` (the spawned bubblewrap or deno process). */
-export function createRssWatch(pid: number): RssWatch {
-  let tree: number[] = [pid];
-  let samples = 0;
-  const walk = () => {
-    const seen: number[] = [];
-    const todo = [pid];
-    while (todo.length > 0 && seen.length < MAX_TREE) {
-      const p = todo.shift()!;
-      seen.push(p);
-      todo.push(...readChildren(p));
+  const onLine = (line: string) => {
+    asked = false;
+    for (const pair of line.trim().split(" ")) {
+      const colon = pair.indexOf(":");
+      if (colon < 0) continue;
+      const fn = watched.get(Number(pair.slice(0, colon)));
+      const pages = Number(pair.slice(colon + 1));
+      if (fn && Number.isFinite(pages) && pages > 0) fn((pages * PAGE_BYTES) / 1024 / 1024);
     }
-    tree = seen;
   };
+
+  const start = () => {
+    child = new Deno.Command("/bin/sh", {
+      args: ["-c", SAMPLER_SCRIPT],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "null",
+    }).spawn();
+    writer = child.stdin.getWriter();
+    const split = createLineSplitter(onLine);
+    const out = child.stdout.pipeThrough(new TextDecoderStream());
+    reading = (async () => {
+      for await (const text of out) split.push(text);
+    })().catch(() => {});
+  };
+
+  const stop = async () => {
+    if (tick !== undefined) clearInterval(tick);
+    tick = undefined;
+    const c = child, w = writer, r = reading;
+    child = undefined;
+    writer = undefined;
+    reading = undefined;
+    asked = false;
+    if (!c) return;
+    await w?.close().catch(() => {});
+    await r;
+    await c.status;
+  };
+  let stopping: Promise<void> = Promise.resolve();
+
+  const sample = () => {
+    if (asked || !writer || watched.size === 0) return;
+    asked = true;
+    writer.write(encoder.encode([...watched.keys()].join(" ") + "\n")).catch(() => {});
+  };
+
   return {
-    sample() {
-      // The first samples walk every time: the sandbox starts deno a moment after the spawn.
-      if (samples < 10 || samples % REWALK_EVERY === 0) walk();
-      samples++;
-      let total = 0;
-      let read = 0;
-      for (const p of tree) {
-        const b = residentBytes(p);
-        if (b === undefined) continue;
-        total += b;
-        read++;
+    watch(pid, onSample) {
+      if (closed) return () => {};
+      watched.set(pid, onSample);
+      if (!child) {
+        start();
+        tick = setInterval(sample, RSS_SAMPLE_MS);
       }
-      // A process of the tree ended: walk again next time.
-      if (read < tree.length) samples = 0;
-      return read > 0 ? total / 1024 / 1024 : undefined;
+      return () => {
+        if (watched.get(pid) !== onSample) return;
+        watched.delete(pid);
+        if (watched.size === 0) stopping = stop();
+      };
+    },
+    async close() {
+      closed = true;
+      watched.clear();
+      await stopping;
+      await stop();
     },
   };
 }
