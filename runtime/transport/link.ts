@@ -19,6 +19,7 @@ import type { Clock } from "../clock/clock.ts";
 import { realClock } from "../clock/clock.ts";
 import type { Logger } from "../log/logger.ts";
 import { silentLogger } from "../log/logger.ts";
+import { createLogThrottle } from "../log/throttle.ts";
 import { createLineDecoder, type DecodeResult } from "../wire/decode.ts";
 import type { WireUnit } from "../wire/types.ts";
 import { BACKOFF_RESET_AFTER_MS, type BackoffOptions, createBackoff } from "./backoff.ts";
@@ -77,6 +78,8 @@ export interface LinkOptions {
 export interface LinkExtraStats {
   /** Line events discarded because the consumer fell behind by more than `eventBuffer`. */
   eventsDropped: number;
+  /** Units lost to a full outbound queue, by sender (the fair queue drops the biggest's). */
+  queueDroppedBy: Record<string, number>;
   /** Connections open right now (more than 1 only in server modes, see module doc). */
   openConnections: number;
 }
@@ -104,6 +107,9 @@ export function createLink(source: ConnSource, options: LinkOptions): LinkWithEx
   const clock = options.clock ?? realClock;
   const log = options.logger ?? silentLogger;
   const queue = createOutboundQueue({ limit: options.queueLimit, policy: options.overflow });
+  /** Units each sender lost to a full queue (status), and their log, a record per window each. */
+  const queueLosses = new Map<string, number>();
+  const overflowLog = createLogThrottle(log, clock, { perWindow: 1, windowMs: 10_000 });
   const backoff = createBackoff(options.backoff);
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
   const flushTimeoutMs = options.flushTimeoutMs ?? 5000;
@@ -405,28 +411,31 @@ export function createLink(source: ConnSource, options: LinkOptions): LinkWithEx
     if (unit.kind === "line") counters.linesOut++;
   }
 
-  function enqueue(unit: WireUnit, settle?: (o: SendOutcome) => void): SendOutcome | undefined {
-    const item: QueuedUnit = { unit, settle };
+  function enqueue(
+    unit: WireUnit,
+    source: string | undefined,
+    settle?: (o: SendOutcome) => void,
+  ): SendOutcome | undefined {
+    const item: QueuedUnit = { unit, settle, source };
     const result = queue.push(item);
+    if (result.loser === undefined) return undefined;
+    // Full: the sender holding the most units lost one (see queue.ts); reported once a window.
+    const loser = result.loser || "(unnamed)";
+    queueLosses.set(loser, (queueLosses.get(loser) ?? 0) + 1);
+    if (queueLosses.size > 1000) queueLosses.delete(queueLosses.keys().next().value!);
+    const reason = `outbound queue full (${queue.limit} units while MMDAgent-EX cannot take ` +
+      `them); ${loser} holds the most (${queue.held(loser)}), so one of its lines was dropped`;
+    overflowLog.log(`queue-full:${loser}`, "warn", reason, {
+      bot: loser,
+      policy: queue.policy,
+      text: (result.evicted?.unit ?? unit).text.slice(0, 60),
+      fix: `send fewer lines while disconnected (${loser}), or raise the link's queue limit`,
+    });
     if (result.evicted) {
-      log.warn("outbound queue full: oldest unit dropped", {
-        limit: queue.limit,
-        text: result.evicted.unit.text.slice(0, 60),
-      });
-      result.evicted.settle?.({
-        status: "dropped",
-        reason: `outbound queue full (${queue.limit} units, drop-oldest)`,
-      });
+      result.evicted.settle?.({ status: "dropped", reason });
       result.evicted.settle = undefined;
     }
-    if (!result.accepted) {
-      log.warn("outbound queue full: new unit dropped", { limit: queue.limit, text: unit.text });
-      return {
-        status: "dropped",
-        reason: `outbound queue full (${queue.limit} units, drop-newest)`,
-      };
-    }
-    return undefined;
+    return result.accepted ? undefined : { status: "dropped", reason };
   }
 
   // ---- close ---------------------------------------------------------------------------------
@@ -469,6 +478,7 @@ export function createLink(source: ConnSource, options: LinkOptions): LinkWithEx
       connectedSince = undefined;
       log.info(`link closed (${why})`, { link: options.describe });
       setState("closed", undefined, why);
+      overflowLog.close();
       events.close();
     })();
     return closed;
@@ -485,15 +495,17 @@ export function createLink(source: ConnSource, options: LinkOptions): LinkWithEx
     address: source.kind === "listen" ? source.listener.address : undefined,
     port: source.kind === "listen" ? source.listener.port : undefined,
     events: () => events,
-    send(unit) {
+    send(unit, meta) {
       if (closing || closed) {
         return Promise.resolve({ status: "dropped", reason: "link is closed" });
       }
       if (!current) {
-        return Promise.resolve(enqueue(unit) ?? { status: "queued", depth: queue.depth });
+        return Promise.resolve(
+          enqueue(unit, meta?.source) ?? { status: "queued", depth: queue.depth },
+        );
       }
       return new Promise<SendOutcome>((resolve) => {
-        const refused = enqueue(unit, resolve);
+        const refused = enqueue(unit, meta?.source, resolve);
         if (refused) resolve(refused);
         else kick();
       });
@@ -514,6 +526,7 @@ export function createLink(source: ConnSource, options: LinkOptions): LinkWithEx
         ...counters,
         queueDepth: queue.depth,
         queueDropped: queue.dropped,
+        queueDroppedBy: Object.fromEntries(queueLosses),
         eventsDropped,
         openConnections: live.length,
       };

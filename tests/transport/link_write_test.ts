@@ -5,6 +5,7 @@
  */
 import { assert, assertEquals, eventually } from "../assert.ts";
 import { openLink } from "../../runtime/session/open_link.ts";
+import { memoryLogger } from "../../runtime/log/logger.ts";
 import type { SendOutcome } from "../../runtime/transport/types.ts";
 import { closeLikeMmdagent, EventReader, guard, LineReader, pause, unit } from "./helpers.ts";
 
@@ -87,4 +88,35 @@ Deno.test("link: while MMDAgent-EX does not read, later units wait in the bounde
   await guard(link.close(), 10_000, "close");
   await guard(reading, 10_000, "EOF");
   conn.close();
+});
+
+Deno.test("link: a bot flooding while MMDAgent-EX is away cannot evict another bot's queued lines; the flood's losses are counted by sender and it hears why", async () => {
+  const logger = memoryLogger();
+  const { link, port } = await serverLink({ queueLimit: 100, logger });
+  const ev = new EventReader(link.events());
+  const quiet: Promise<SendOutcome>[] = [];
+  const flood: Promise<SendOutcome>[] = [];
+  for (let i = 0; i < 5000; i++) {
+    flood.push(link.send(unit(`MESSAGE|flood|${i}`), { source: "flood" }));
+    if (i % 250 === 0) quiet.push(link.send(unit(`MESSAGE|quiet|${i / 250}`), { source: "quiet" }));
+  }
+  const s = link.stats();
+  assertEquals([s.queueDepth, s.queueDroppedBy], [100, { flood: 4920 }]);
+  for (const o of await Promise.all(quiet)) assertEquals(o.status, "queued");
+  // Units queued while disconnected were answered "queued" at once; the log says who lost why,
+  // once per window however many were lost.
+  const full = logger.records.filter((r) => /outbound queue full/.test(r.msg));
+  assertEquals(full.length, 1);
+  assert(/flood holds the most/.test(full[0].msg) && full[0].fields?.bot === "flood", full[0].msg);
+  assertEquals((await Promise.all(flood)).filter((o) => o.status !== "queued").length, 0);
+
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  await ev.state("connected");
+  const lines = await new LineReader(conn).lines(100);
+  assertEquals(
+    lines.filter((l) => l.startsWith("MESSAGE|quiet|")),
+    Array.from({ length: 20 }, (_, i) => `MESSAGE|quiet|${i}`),
+  );
+  assertEquals(lines.filter((l) => l.startsWith("MESSAGE|flood|")).length, 80);
+  assertEquals(await closeLikeMmdagent(link, conn), "");
 });
