@@ -595,7 +595,7 @@ export function createHost(options: HostOptions): Host {
   };
 
   /** Adds the counters of an instance that is going away to its slot's. */
-  const retire = (slot: Slot, instance: Instance) => {
+  const keepCounters = (slot: Slot, instance: Instance) => {
     const st = instance.stats();
     slot.dropped += st.dropped;
     slot.suppressed += st.suppressedOutput;
@@ -608,7 +608,7 @@ export function createHost(options: HostOptions): Host {
     if (slot.instance !== instance || stopping) return;
     slot.instance = undefined;
     slot.lastError = why;
-    retire(slot, instance);
+    keepCounters(slot, instance);
     const decision = slot.restarts.failure(clock.now());
     if (decision.action === "disable") {
       slot.state = "disabled";
@@ -677,7 +677,7 @@ export function createHost(options: HostOptions): Host {
     slot.backoff = undefined;
     slot.restarts.reset();
     const old = slot.instance;
-    if (old) retire(slot, old);
+    if (old) keepCounters(slot, old);
     install(slot, r.instance);
     slot.lastError = undefined;
     publishSetup();
