@@ -5,6 +5,7 @@
  * exits 1 at the end when any was seen, `--strict=crash` also simulates their effect (including
  * the end of the session at a peer's disconnect, as on Linux). `--scenario` plays the user's side
  * once a peer is connected, prints the conversation on stdout and exits 0/1 on its result.
+ * Without one, typed lines are the user's side as in console mode (speech, `/RAW|lines`).
  */
 import type { Command } from "commander";
 import { Option } from "commander";
@@ -30,6 +31,7 @@ import type { Logger } from "../log/logger.ts";
 import { type AnyScriptCommand, anyScriptCommands } from "../mdf/anyscript.ts";
 import { type AnyScriptSide, startAnyScript } from "../emulator/anyscript_parent.ts";
 import { onInterrupt } from "../control/interrupt.ts";
+import { feedTyped } from "../emulator/typed.ts";
 
 interface EmulateOptions {
   strict?: boolean | string;
@@ -130,8 +132,14 @@ Modes (from the .mdf, as MMDAgent-EX reads it):
   Plugin_AnyScript_Command=...        start that command line as a child, in the .mdf's folder,
                                       without a shell; its stdin/stdout carry the messages
 
+Without --scenario, each line typed on stdin is the user's side, as in console mode: what the
+user says (RECOG_EVENT_START, then RECOG_EVENT_STOP|text), or /TYPE|ARGS for a raw message
+MMDAgent-EX issues (//text escapes a leading slash). From the first line on, what MMDAgent-EX
+sends is shown on stdout. A line typed before any bot is connected waits for one. Ctrl-C stops.
+
 Examples:
   emulate examples/tcp-server.mdf       listen where MMDAgent-EX would and answer as it does
+                                        (type "hello" once "start examples/tcp-server.mdf" runs)
   emulate examples/tcp-client.mdf       connect to a running "start examples/tcp-client.mdf"
   emulate --strict main.mdf             also flag every line that would wedge, hang or crash it
   emulate --strict=crash --no-voice     behave like the voiceless Linux binary, dying where it dies
@@ -284,6 +292,7 @@ Examples:
       });
 
       let result: ScenarioResult | undefined;
+      let stdinPending = false;
       if (scenario) {
         const waitMs = (parseFloat(opts.waitPeer) || 30) * 1000;
         const run = (async () => {
@@ -306,7 +315,7 @@ Examples:
           if (!result.ok) fail(1);
         }
       } else {
-        await stop;
+        stdinPending = await talk(emu, stop);
       }
 
       await server?.close();
@@ -332,5 +341,46 @@ Examples:
       if (clientEnd === "broken" || clientEnd === "gave-up") fail(1);
       if (emu.status === "dead") fail(1);
       interrupt.dispose();
+      // A read of stdin may still be pending (it cannot be cancelled); it would keep us alive.
+      if (stdinPending) Deno.exit(Number(Deno.exitCode ?? 0));
     });
+}
+
+/** What a terminal user is told once (stderr, like the logs). */
+const TYPED_HELP = [
+  "Type what the user says and press Enter; the connected bots answer as the avatar.",
+  "  /TYPE|ARGS   issue a raw message as MMDAgent-EX (e.g. /KEY|a)",
+  "  //text       say a line that starts with /",
+  "  Ctrl-C       stop",
+].join("\n");
+
+/**
+ * Without a scenario: typed lines (stdin) are the user's side, as in console mode, and from the
+ * first one on what MMDAgent-EX sends is shown readably on stdout. Runs until `stop` (stdin's EOF
+ * only ends the typing). Returns whether a read of stdin is still pending.
+ */
+async function talk(emu: Emulator, stop: Promise<string>): Promise<boolean> {
+  const terminal = Deno.stdin.isTerminal();
+  if (terminal) console.error(TYPED_HELP);
+  let view = terminal;
+  const enc = new TextEncoder();
+  const off = emu.onOutput((line) => {
+    if (!view) return;
+    const text = describeLine(line);
+    // A terminal already shows what was typed.
+    if (text === undefined || (terminal && line.startsWith("RECOG_EVENT_STOP|"))) return;
+    Deno.stdout.writeSync(enc.encode(text + "\n"));
+  });
+  const typing = new AbortController();
+  let eof = false;
+  const fed = feedTyped(emu, Deno.stdin.readable, {
+    ready: () => waitForPeer(emu, 24 * 3600_000, stop),
+    onLine: () => view = true,
+    signal: typing.signal,
+  }).then((atEof) => eof = atEof, () => eof = true);
+  await stop;
+  typing.abort();
+  await fed;
+  off();
+  return !eof;
 }

@@ -1,5 +1,9 @@
 import { equal, ok } from "node:assert/strict";
 import { join } from "node:path";
+import { assert, assertEquals } from "../assert.ts";
+import { anyScriptCommand } from "../../runtime/paths/invocation.ts";
+
+const MAIN = new URL("../../runtime/cli/main.ts", import.meta.url).pathname;
 
 const PERMS = [
   "--no-prompt",
@@ -149,4 +153,44 @@ Deno.test("emulate --strict <mdf>: the path after --strict is the .mdf, not the 
 Deno.test("demo: emulator and runtime over loopback play greet.yaml, print the conversation and exit 0", async () => {
   const r = await cli(["--log-level", "warn", "demo"]).collect();
   assertConversation(r);
+});
+
+Deno.test("emulate takes typed lines as the user's speech like the console: 'hello' on stdin reaches the bots, the greeter's answer shows on stdout, Ctrl-C ends it", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "emulate-typed-" });
+  const mdf = `${dir}/typed.mdf`;
+  // MMDAgent-EX's AnyScript child: the runtime with the project's bots, no port needed.
+  await Deno.writeTextFile(mdf, `Plugin_AnyScript_Command=${anyScriptCommand()}\n`);
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", "-A", MAIN, "emulate", mdf],
+    cwd: dir,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1", MMDBOT_RUNTIME_DIR: Deno.makeTempDirSync() },
+  }).spawn();
+  const guard = setTimeout(() => child.kill("SIGKILL"), 90_000);
+  let out = "";
+  const reading = child.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({ write: (t) => void (out += t) }),
+  ).catch(() => {});
+  const err = new Response(child.stderr).text();
+  try {
+    const w = child.stdin.getWriter();
+    await w.write(new TextEncoder().encode("hello\n/KEY|a\n"));
+    for (let i = 0; i < 600 && !out.includes("avatar says: Hello! Nice to meet you."); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert(out.includes("avatar says: Hello! Nice to meet you."), `no answer in:\n${out}`);
+    assert(out.includes("user: hello"), out);
+    assert(out.includes("user presses key: a"), out);
+    await w.close();
+  } finally {
+    child.kill("SIGINT");
+    const status = await child.status;
+    clearTimeout(guard);
+    await reading;
+    const stderr = await err;
+    await Deno.remove(dir, { recursive: true });
+    assertEquals(status.code, 0, stderr);
+  }
 });
