@@ -4,23 +4,23 @@
  * run. Each bot runs in its own sandboxed process; what it sends is checked by the host (ACL, rate
  * limit, message catalog, line guard) before it reaches MMDAgent-EX.
  *
- * @example Answer what the user says
+ * @example Answer what the user says (`bots/echo/bot.ts`)
  * ```ts
- * import { createBot } from "../../mod.ts";
+ * import { createBot } from "@mmdbot/mmdbot";
  *
- * const bot = createBot();
- *
- * bot.on("RECOG_EVENT_STOP", async (ctx) => {
- *   // Register the wait before sending, so a fast answer cannot slip past it.
- *   const done = ctx.waitFor("SYNTH_EVENT_STOP", { timeoutMs: 20_000 });
- *   await ctx.send.synthStart("mei", "mei_voice_normal", `You said ${ctx.args.result}`);
- *   await done.catch(() => ctx.log.warn("no SYNTH_EVENT_STOP: is a voice installed?"));
- * });
- *
- * bot.hear(/^KEY\|(\w)$/, (ctx) => ctx.log.info(`key ${ctx.match![1]}`));
- *
- * export default bot;
+ * export default createBot()
+ *   .on("RECOG_EVENT_STOP", async (ctx) => {
+ *     // Register the wait before sending, so a fast answer cannot slip past it.
+ *     const done = ctx.waitFor("SYNTH_EVENT_STOP", { timeoutMs: 20_000 });
+ *     await ctx.send.synthStart("mei", "mei_voice_normal", `You said ${ctx.args.result}`);
+ *     await done.catch(() => ctx.log.warn("no SYNTH_EVENT_STOP: is a voice installed?"));
+ *   })
+ *   .hear(/^KEY\|(\w)$/, (ctx) => ctx.log.info(`key ${ctx.match![1]}`));
  * ```
+ *
+ * Inside this project a bot imports the API by path (`import { createBot } from "../../mod.ts"`):
+ * bots run with `--no-config`, so the package name above resolves only in code that uses the
+ * project's `deno.json` (tests, tools).
  *
  * @module
  */
@@ -30,10 +30,12 @@ export {
   type BotContext,
   type BotLogger,
   type BotOptions,
+  type CommandFields,
   createBot,
   type ErrorHandler,
   type Handler,
   type Hook,
+  type LineCommand,
   type Message,
   type MessageContext,
   type MessageType,
@@ -42,7 +44,7 @@ export {
   type Send,
   type SendResult,
   type SpeakOptions,
-  TimeoutError,
+  WaitTimeoutError,
   type Timer,
   type WaitOptions,
 } from "./runtime/bot/define.ts";
@@ -54,7 +56,13 @@ export type {
   PlayResult,
   PlaySource,
 } from "./runtime/bot/play.ts";
-export { type Refusal, RefusedError } from "./runtime/wire/types.ts";
+export {
+  type KnownRefusalCode,
+  MmdbotError,
+  type Refusal,
+  type RefusalCode,
+  RefusedError,
+} from "./runtime/errors/refusal.ts";
 export {
   type BotStore,
   type ChatMessage,
@@ -74,5 +82,3 @@ export {
   type TagMap,
   type TagPiece,
 } from "./runtime/bot/tags.ts";
-export type * from "./runtime/catalog/messages.gen.ts";
-export type { EventView } from "./runtime/catalog/events.ts";

@@ -12,7 +12,7 @@
  *
  * @example Test a bot in `bots/greeter/bot_test.ts`
  * ```ts
- * import { createTestRuntime } from "../../testing.ts";
+ * import { createTestRuntime } from "@mmdbot/mmdbot/testing";
  *
  * Deno.test("greeter answers hello and waits for its speech to end", async () => {
  *   await using rt = await createTestRuntime({

@@ -65,6 +65,7 @@ export const ROOMS: Record<
     may: ["session", "host", "control", "record", "conversation", "audio", "wire", "clock", "log"],
   },
   "testing.ts": { may: ["session"] },
+  "catalog.ts": { may: ["catalog"], npm: false },
   cli: { may: "*" },
 };
 
@@ -83,13 +84,15 @@ function described(rule: (typeof ROOMS)[string]): string {
 }
 
 const ROOT = new URL("../", import.meta.url);
+/** The package's entry files (deno.json `exports`), each a room of its own. */
+const ENTRY_FILES = ["mod.ts", "testing.ts", "catalog.ts"];
 const rootPath = decodeURIComponent(ROOT.pathname);
 
 /** The room of a file URL inside the repository (undefined outside runtime/ and the entries). */
 function roomOf(specifier: string): string | undefined {
   if (!specifier.startsWith(ROOT.href)) return undefined;
   const rel = decodeURIComponent(specifier.slice(ROOT.href.length));
-  if (rel === "mod.ts" || rel === "testing.ts") return rel;
+  if (ENTRY_FILES.includes(rel)) return rel;
   return rel.match(/^runtime\/([^/]+)\//)?.[1];
 }
 
@@ -114,7 +117,7 @@ async function importEdges(): Promise<Edge[]> {
   const files = await runtimeFiles(`${rootPath}runtime`);
   const entry = await Deno.makeTempFile({ suffix: ".ts" });
   try {
-    const all = [...files, `${rootPath}mod.ts`, `${rootPath}testing.ts`];
+    const all = [...files, ...ENTRY_FILES.map((f) => `${rootPath}${f}`)];
     await Deno.writeTextFile(
       entry,
       all.map((f) => `import ${JSON.stringify(new URL(`file://${f}`).href)};`).join("\n"),

@@ -5,8 +5,9 @@
 import type { BotStore } from "./store.ts";
 import type { Llm } from "./llm.ts";
 import type { EventView } from "../catalog/events.ts";
-import type { MessageName } from "../catalog/messages.gen.ts";
+import type { CommandArgsMap, CommandName, MessageName } from "../catalog/messages.gen.ts";
 import type { Play } from "./play.ts";
+import { MmdbotError } from "../errors/error.ts";
 
 /**
  * Named arguments of message type `T`, named by the catalog (e.g. `result` of
@@ -52,7 +53,7 @@ export interface Timer {
 export interface WaitOptions<T extends string> {
   /** Only a message this predicate accepts (or whose line this regex matches) resolves the wait. */
   match?: RegExp | ((message: Message<T>) => boolean);
-  /** Rejects with a `TimeoutError` after this many milliseconds of host time (default 10000). */
+  /** Rejects with a `WaitTimeoutError` after this many milliseconds of host time (default 10000). */
   timeoutMs?: number;
   /** Rejects with the signal's reason when it aborts first. */
   signal?: AbortSignal;
@@ -111,7 +112,45 @@ export interface Send {
   valueSet(name: string, value: string | number): Promise<SendResult>;
   /** `STAGE|file` (a stage model or image). */
   stage(file: string): Promise<SendResult>;
+  /**
+   * Any `|`-separated catalog command, its fields named and typed by the catalog (the same names
+   * as `ctx.args` of its echo). Optional fields left out are left out of the line; an optional
+   * field may be left out only when no later one is given.
+   *
+   * @example
+   * ```ts
+   * import { createBot } from "@mmdbot/mmdbot";
+   *
+   * export default createBot().on("RECOG_EVENT_STOP", async (ctx) => {
+   *   await ctx.send.command("MOTION_ADD", {
+   *     modelAlias: "mei",
+   *     motionAlias: "nod",
+   *     motionFile: "motion/nod.vmd",
+   *     part: "PART",
+   *   });
+   *   await ctx.send.command("TIMER_START", { name: "idle", seconds: 30 });
+   * });
+   * ```
+   */
+  command<T extends LineCommand>(type: T, args: CommandFields<T>): Promise<SendResult>;
 }
+
+/**
+ * The catalog commands {@link Send.command} builds: every command whose wire form is
+ * `TYPE|field|…` (not the comma-separated `__AV_*` avatar lines, the binary `SND` audio packets
+ * or the peer-disconnect marker).
+ */
+export type LineCommand = Exclude<CommandName, `__${string}` | `SND${string}`>;
+
+/**
+ * The named fields of catalog command `T` as {@link Send.command} takes them: as the catalog
+ * names and types them, with numbers also accepted where any text is.
+ */
+export type CommandFields<T extends LineCommand> = {
+  [K in keyof CommandArgsMap[T]]:
+    | CommandArgsMap[T][K]
+    | (string extends CommandArgsMap[T][K] ? number : never);
+};
 
 /** Optional fields of `MOTION_ADD`, left at MMDAgent-EX's defaults when omitted. */
 export interface MotionOptions {
@@ -152,7 +191,7 @@ export interface BotContext<S = Record<string, unknown>> {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   /**
    * Waits for a later message of `type` (one of several when given an array) without blocking the
-   * bot's other handlers. Always bounded: rejects with a `TimeoutError` after `timeoutMs`.
+   * bot's other handlers. Always bounded: rejects with a `WaitTimeoutError` after `timeoutMs`.
    *
    * @example
    * const stop = ctx.waitFor("SYNTH_EVENT_STOP", { match: (m) => m.args.modelAlias === "mei" });
@@ -370,14 +409,13 @@ export class Bot<S = Record<string, unknown>> {
  *
  * @example
  * ```ts
- * import { createBot } from "../../mod.ts";
+ * import { createBot } from "@mmdbot/mmdbot";
  *
- * const bot = createBot({ state: () => ({ heard: 0 }) });
- * bot.on("RECOG_EVENT_STOP", async (ctx) => {
- *   ctx.state.heard++;
- *   await ctx.send.synthStart("mei", "mei_voice_normal", `You said ${ctx.args.result}`);
- * });
- * export default bot;
+ * export default createBot({ state: () => ({ heard: 0 }) })
+ *   .on("RECOG_EVENT_STOP", async (ctx) => {
+ *     ctx.state.heard++;
+ *     await ctx.send.synthStart("mei", "mei_voice_normal", `You said ${ctx.args.result}`);
+ *   });
  * ```
  */
 export function createBot<S = Record<string, unknown>>(options: BotOptions<S> = {}): Bot<S> {
@@ -390,14 +428,29 @@ export function definitionOf(value: unknown): BotDefinition<unknown> | undefined
   return definitions.get(value);
 }
 
-/** Thrown by `waitFor` and `sleep` when their time runs out. */
-export class TimeoutError extends Error {
+/**
+ * Thrown by `waitFor` (and the waits built on it) when its time runs out. Named apart from the
+ * `TimeoutError` DOMException that `AbortSignal.timeout` throws, so both can be told apart.
+ *
+ * @example
+ * ```ts
+ * import { createBot, WaitTimeoutError } from "@mmdbot/mmdbot";
+ *
+ * export default createBot().on("RECOG_EVENT_STOP", async (ctx) => {
+ *   try {
+ *     await ctx.waitFor("KEY", { timeoutMs: 5000 });
+ *   } catch (e) {
+ *     if (e instanceof WaitTimeoutError) ctx.log.info(`gave up waiting for ${e.waitingFor}`);
+ *   }
+ * });
+ * ```
+ */
+export class WaitTimeoutError extends MmdbotError {
   /** What was being waited for, e.g. `SYNTH_EVENT_STOP`. */
   readonly waitingFor: string;
   /** Makes the error for a wait on `waitingFor` that lasted `ms`. */
   constructor(waitingFor: string, ms: number) {
     super(`no ${waitingFor} within ${ms} ms`);
-    this.name = "TimeoutError";
     this.waitingFor = waitingFor;
   }
 }

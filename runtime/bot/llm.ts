@@ -23,12 +23,13 @@ import type { FeatureIO } from "./engine.ts";
 import type { BotFeature } from "./context.ts";
 import type { HostToBot } from "./protocol.ts";
 import type { ChatMessage } from "./store.ts";
+import { MmdbotError } from "../errors/error.ts";
 
 /** The base URL that routes a request to the test kit's scripted stream. */
 export const SCRIPTED_BASE_URL = "mmdbot-scripted:";
 
 /** What went wrong: `http` (status), `timeout`, `config` (missing model, grant), `stream`. */
-export class LlmError extends Error {
+export class LlmError extends MmdbotError {
   /** Kind of failure. */
   readonly code: "http" | "timeout" | "config" | "stream";
   /** The HTTP status, for `http`. */
@@ -36,7 +37,6 @@ export class LlmError extends Error {
   /** Creates the error. */
   constructor(code: LlmError["code"], message: string, status?: number) {
     super(message);
-    this.name = "LlmError";
     this.code = code;
     if (status !== undefined) this.status = status;
   }

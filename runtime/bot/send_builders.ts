@@ -5,6 +5,7 @@
  */
 import type { Refusal } from "../wire/types.ts";
 import type { MotionOptions, Send, SendResult } from "./define.ts";
+import { CATALOG } from "../catalog/messages.gen.ts";
 
 /**
  * Builds `ctx.send` over `line` (sends one checked line) and `refuse` (a send refused in the bot).
@@ -30,7 +31,65 @@ export function createSend(
   send.timerStop = (timer) => send("TIMER_STOP", timer);
   send.valueSet = (key, value) => send("VALUE_SET", key, value);
   send.stage = (file) => send("STAGE", file);
+  send.command = (type, args) => {
+    const fields = namedFields(type, args as Record<string, unknown>);
+    return "code" in fields ? refuse(fields) : send(type, ...fields.list);
+  };
   return send;
+}
+
+/**
+ * Puts a command's named fields in the catalog's wire order. A gap (an optional field left out
+ * before a given one) is refused: MMDAgent-EX reads fields by position, so the later value would
+ * land in the missing one's place.
+ */
+function namedFields(
+  type: string,
+  args: Record<string, unknown>,
+): { list: (string | number)[] } | Refusal {
+  const entry = Object.hasOwn(CATALOG, type) ? CATALOG[type as keyof typeof CATALOG] : undefined;
+  if (!entry || entry.direction !== "command" || type.startsWith("__") || type.startsWith("SND")) {
+    return {
+      code: "bad-type",
+      reason: `${JSON.stringify(type)} is not a |-separated catalog command`,
+      fix: "send it with ctx.send(type, ...fields) or ctx.sendRaw(line)",
+    };
+  }
+  const known = new Set(entry.args.map((a) => a.field));
+  const unknown = Object.keys(args ?? {}).filter((k) => !known.has(k) && args[k] !== undefined);
+  if (unknown.length > 0) {
+    return {
+      code: "bad-arguments",
+      reason: `${type} has no field ${unknown.map((k) => JSON.stringify(k)).join(", ")}`,
+      fix: `its fields are ${entry.args.map((a) => a.field).join(", ") || "none"}`,
+    };
+  }
+  const list: (string | number)[] = [];
+  let missing: string | undefined;
+  for (const arg of entry.args) {
+    const value = args?.[arg.field];
+    if (value === undefined) {
+      if (!arg.optional) {
+        return {
+          code: "bad-arguments",
+          reason: `${type} needs its field ${arg.field}`,
+          fix: `give ${arg.field} a value`,
+        };
+      }
+      missing ??= arg.field;
+      continue;
+    }
+    if (missing !== undefined) {
+      return {
+        code: "bad-arguments",
+        reason: `${type}: ${arg.field} is given but ${missing} before it is not`,
+        fix: `give ${missing} too (fields are read by position)`,
+      };
+    }
+    if (Array.isArray(value) && arg.variadic) list.push(...value.map(String));
+    else list.push(typeof value === "number" ? value : String(value));
+  }
+  return { list };
 }
 
 function motionFields(o: MotionOptions | undefined): (string | number)[] {

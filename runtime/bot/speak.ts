@@ -3,7 +3,7 @@
  * the line is sent so a fast end of speech cannot slip past. (The conversation feature replaces it
  * with floor-aware speech; this is the plain form.)
  */
-import { type Send, type SpeakOptions, TimeoutError } from "./define.ts";
+import { type Send, type SpeakOptions, WaitTimeoutError } from "./define.ts";
 import type { Waits } from "./waits.ts";
 
 /** Builds `ctx.speak` over `send` and `waits`. */
@@ -32,7 +32,7 @@ export function createSpeak(send: Send, waits: Waits) {
       await done;
       return true;
     } catch (e) {
-      if (e instanceof TimeoutError) return false;
+      if (e instanceof WaitTimeoutError) return false;
       throw e;
     }
   };

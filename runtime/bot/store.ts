@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { MmdbotError } from "../errors/error.ts";
 import type { BotFeature } from "./context.ts";
 import type { FeatureIO } from "./engine.ts";
 import type { BotToHost, HostToBot } from "./protocol.ts";
@@ -20,7 +21,7 @@ import type {
 } from "../store/protocol.ts";
 
 /** A store request failed: over the quota (`quota`), a bad key or value (`invalid`), or the host could not use the file (`unavailable`). */
-export class StoreError extends Error {
+export class StoreError extends MmdbotError {
   /** Why. */
   readonly code: "quota" | "invalid" | "unavailable";
   /** What to change, when known. */
@@ -28,7 +29,6 @@ export class StoreError extends Error {
   /** Creates the error from the host's answer. */
   constructor(problem: StoreProblem) {
     super(problem.fix ? `${problem.message}. Fix: ${problem.fix}` : problem.message);
-    this.name = "StoreError";
     this.code = problem.code;
     this.fix = problem.fix;
   }

@@ -4,7 +4,7 @@
  * it settles, so pending waits never outlive their timeout. Waits are offered each inbound message
  * before any handler runs, so a handler awaiting `waitFor` never misses the message it waits for.
  */
-import { type Message, TimeoutError, type WaitOptions } from "./define.ts";
+import { type Message, type WaitOptions, WaitTimeoutError } from "./define.ts";
 import type { Timers } from "./timers.ts";
 
 /** Default bound of `waitFor` when the author gives none. */
@@ -63,7 +63,7 @@ export class Waits {
       const onAbort = () => waiter.reject(signal!.reason);
       try {
         timer = this.#timers.add(ms, {
-          fn: () => waiter.reject(new TimeoutError([...types].join(" or "), ms)),
+          fn: () => waiter.reject(new WaitTimeoutError([...types].join(" or "), ms)),
           repeat: false,
           where: "waitFor",
           refused: (e) => waiter.reject(e),

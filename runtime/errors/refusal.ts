@@ -7,6 +7,8 @@
  */
 import { MmdbotError } from "./error.ts";
 
+export { MmdbotError };
+
 /**
  * The stable codes of a {@link Refusal}. Byte and line rules (the guard): `empty`, `empty-type`,
  * `control-char`, `invalid-utf8`, `too-long`, `snd-prefix`, `snd-odd-length`, `short-s-line`,

@@ -201,7 +201,7 @@ const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
  *
  * @example
  * ```ts
- * import { createTestRuntime } from "./testing.ts";
+ * import { createTestRuntime } from "@mmdbot/mmdbot/testing";
  *
  * const rt = await createTestRuntime({ bots: ["clock"] });
  * try {

@@ -2,7 +2,7 @@ import { assert, assertEquals, assertRejects, assertThrows } from "../assert.ts"
 import { Timers } from "../../runtime/bot/timers.ts";
 import { Waits } from "../../runtime/bot/waits.ts";
 import type { BotToHost } from "../../runtime/bot/protocol.ts";
-import { type Message, TimeoutError } from "../../runtime/bot/define.ts";
+import { type Message, WaitTimeoutError } from "../../runtime/bot/define.ts";
 import { RefusedError } from "../../runtime/wire/types.ts";
 
 const message = (type: string, line: string): Message => ({
@@ -51,7 +51,7 @@ Deno.test("timers: a cancelled, fired or refused timer is released, so the budge
   assertEquals(timers.size, 0);
 });
 
-Deno.test("waits: a matching message resolves a wait, its timeout rejects with TimeoutError, abort rejects; each is released", async () => {
+Deno.test("waits: a matching message resolves a wait, its timeout rejects with WaitTimeoutError, abort rejects; each is released", async () => {
   const { timers, waits, posted } = setup(10);
   const msg = (type: string, line = type) => message(type, line);
   const got = waits.waitFor("A", { match: /^A\|yes/ });
@@ -61,7 +61,7 @@ Deno.test("waits: a matching message resolves a wait, its timeout rejects with T
   const timed = waits.waitFor(["B", "C"], { timeoutMs: 50 });
   const timer = (posted.filter((m) => m.t === "timer-set").at(-1) as { timer: number }).timer;
   timers.fire(timer)!.fn();
-  const e = await assertRejects(() => timed, TimeoutError);
+  const e = await assertRejects(() => timed, WaitTimeoutError);
   assertEquals(e.waitingFor, "B or C");
   const ac = new AbortController();
   const aborted = waits.waitFor("D", { signal: ac.signal });
