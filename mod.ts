@@ -44,9 +44,9 @@ export {
   type Send,
   type SendResult,
   type SpeakOptions,
-  WaitTimeoutError,
   type Timer,
   type WaitOptions,
+  WaitTimeoutError,
 } from "./runtime/bot/define.ts";
 export type {
   Play,
