@@ -449,9 +449,12 @@ export function createHost(options: HostOptions): Host {
       }
       kept.add(line);
     }
-    slot.setup = [...kept];
+    const next = [...kept];
+    const same = next.length === slot.setup.length && next.every((l, i) => l === slot.setup[i]);
+    slot.setup = next;
     for (const l of slot.setupRefused.keys()) if (!kept.has(l)) slot.setupRefused.delete(l);
-    publishSetup();
+    // A flood of refused lists changes nothing: the Link's list is rebuilt only on a change.
+    if (!same) publishSetup();
   };
 
   /** Cancels of scripted LLM requests in progress, by `bot:req`. */

@@ -145,9 +145,16 @@ export function startInstance(d: InstanceDeps): Instance {
     watchdog.sent(id);
     proc.write(json);
   }, (dropped) => {
-    if (dropped === 1 || dropped % 100 === 0) {
-      d.log.warn(`inbox full: ${dropped} messages dropped so far (bot too slow)`);
-    }
+    warnings.log(
+      "inbox-full",
+      "warn",
+      `inbox full: ${dropped} messages dropped so far (the bot answers slower than they come)`,
+      {
+        bot: spec.name,
+        fix: "answer faster (await less in handlers), or filter what it gets with receive: in " +
+          "bots/bots.yaml",
+      },
+    );
   });
 
   /**

@@ -8,6 +8,7 @@ import { assert, assertEquals } from "../assert.ts";
 import { createHost, type Host } from "../../runtime/host/host.ts";
 import { memoryLogger } from "../../runtime/log/logger.ts";
 import type { BotSpec } from "../../runtime/manifest/types.ts";
+import type { WireUnit } from "../../runtime/wire/types.ts";
 import {
   botSpec,
   fixtureManifest,
@@ -23,7 +24,11 @@ type Ctx = {
   log: ReturnType<typeof memoryLogger>;
 };
 
-async function withHost(bots: (string | BotSpec)[], fn: (c: Ctx) => Promise<void>) {
+async function withHost(
+  bots: (string | BotSpec)[],
+  fn: (c: Ctx) => Promise<void>,
+  setSetup?: (units: readonly WireUnit[]) => void,
+) {
   const rec = recordingSink();
   const log = memoryLogger();
   const host = createHost({
@@ -32,6 +37,7 @@ async function withHost(bots: (string | BotSpec)[], fn: (c: Ctx) => Promise<void
     sink: rec.sink,
     guardContext,
     launcher: await launcher(),
+    setSetup,
   });
   try {
     await host.start();
@@ -196,5 +202,45 @@ Deno.test("a bot hoarding memory outside the V8 heap is stopped at budgets.rss_m
     );
     assert(host.status()[0].pid !== pid, "not restarted");
     assert(log.records.some((r) => /bot attacker stopped \(out of memory: resident/.test(r.msg)));
+  });
+});
+
+Deno.test("a setup flood (100k ctx.setup calls) is held to the rate limit (a refused list publishes nothing), the runtime's RSS stays below 256 MiB over its start, and the normal bot answers", async () => {
+  const spec = botSpec("attacker", FIXTURES + "attacker", {
+    budgets: { handlerMs: 30_000, heapMb: 128, messagesPerSecond: 50, burst: 50 },
+  });
+  let published = 0;
+  let longest = 0;
+  await withHost([spec, "echo"], async ({ host, rec, log }) => {
+    await rec.waitLine(/^TEST\|attacker started/);
+    const before = rssMb();
+    let peak = before;
+    host.deliver("TEST|setup-flood 100000");
+    for (let i = 0; !log.records.some((r) => r.msg === "setup flood sent") || i < 10; i++) {
+      host.deliver(`RECOG_EVENT_STOP|flood${i}`);
+      await rec.waitLine((t) => t.includes(`echo flood${i} `), 30_000);
+      peak = Math.max(peak, rssMb());
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await until(() => host.status()[0].inFlight === 0, "the attacker to read every refusal");
+    peak = Math.max(peak, rssMb());
+    host.deliver("TEST|setup-refusals");
+    await until(
+      () => log.records.some((r) => r.msg.startsWith("setup refusals ")),
+      "the refusal count",
+    );
+    const st = host.status()[0];
+    console.log(
+      `  setup flood: RSS ${before.toFixed(0)} -> peak ${peak.toFixed(0)} MiB; ` +
+        `${published} setup lists published, longest ${longest}; ` +
+        log.records.find((r) => r.msg.startsWith("setup refusals "))!.msg,
+    );
+    assertEquals([st.state, st.restarts], ["running", 0]);
+    // The bucket (burst 50, 50/s) let through at most what the flood's duration allows.
+    assert(longest <= 1, `a setup list of ${longest} lines`);
+    assert(peak - before < 256, `the runtime grew ${peak - before} MiB during the flood`);
+  }, (units) => {
+    published++;
+    longest = Math.max(longest, units.length);
   });
 });

@@ -14,7 +14,10 @@ import { botSpec } from "./helpers.ts";
 function fake(
   send: (line: string) => Promise<SendReply> = () =>
     Promise.resolve({ ok: true, status: "written" }),
+  spec = botSpec("fake", "/nowhere"),
 ) {
+  const clock = new VirtualClock();
+  const log = memoryLogger();
   const written: HostToBot[] = [];
   const features: BotToHost[] = [];
   let handlers!: ProcessHandlers;
@@ -28,11 +31,11 @@ function fake(
   };
   let id = 1;
   const instance = startInstance({
-    spec: botSpec("fake", "/nowhere"),
+    spec,
     plan: { cmd: "none", args: [], env: {}, level: "deno", why: "test" } as never,
-    clock: new VirtualClock(),
+    clock,
     clockMode: "virtual",
-    log: memoryLogger(),
+    log,
     nextId: () => id++,
     send,
     setup: () => {},
@@ -45,7 +48,15 @@ function fake(
     },
   });
   const bot = (m: BotToHost) => handlers.onMessage(m);
-  return { instance, written, features, bot, of: (t: string) => written.filter((m) => m.t === t) };
+  return {
+    instance,
+    written,
+    features,
+    bot,
+    clock,
+    log,
+    of: (t: string) => written.filter((m) => m.t === t),
+  };
 }
 
 const turn = async () => {
@@ -119,6 +130,25 @@ Deno.test("instance: a flood of refusals for one reason goes back as one message
       [502, 1000, "rate-limit"],
     ],
   );
+  f.instance.kill("test");
+  await f.instance.exited;
+});
+
+Deno.test("instance: forged timer-sets past budgets.timers are not armed, each is answered timer-refused, counted in stats and logged once per window", async () => {
+  const base = botSpec("fake", "/nowhere");
+  const f = fake(undefined, { ...base, budgets: { ...base.budgets, timers: 3 } });
+  f.bot({ t: "ready", types: [] });
+  assertEquals((f.written[0] as { timers?: number }).timers, 3);
+  for (let timer = 1; timer <= 10; timer++) f.bot({ t: "timer-set", timer, ms: 10, repeat: false });
+  const refused = f.of("timer-refused") as Extract<HostToBot, { t: "timer-refused" }>[];
+  assertEquals(refused.map((m) => m.timer), [4, 5, 6, 7, 8, 9, 10]);
+  assertEquals(refused[0].refusal.code, "too-many-timers");
+  assertEquals(/budgets\.timers/.test(refused[0].refusal.fix ?? ""), true);
+  assertEquals([f.instance.stats().timers, f.instance.stats().timersRefused], [3, 7]);
+  const warned = f.log.records.filter((r) => r.msg.startsWith("timer refused"));
+  assertEquals([warned.length, warned[0].fields?.bot], [1, "fake"]);
+  await f.clock.advance(10);
+  assertEquals((f.of("fire") as { timer: number }[]).map((m) => m.timer), [1, 2, 3]);
   f.instance.kill("test");
   await f.instance.exited;
 });
