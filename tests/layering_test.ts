@@ -56,7 +56,7 @@ export const ROOMS: Record<
   // MMDAgent-EX's side, the edges
   emulator: { may: ["wire", "catalog", "transport", "mdf", "clock", "log", "audio"] },
   record: { may: ["wire", "clock"] },
-  control: { may: ["wire", "transport", "record", "clock", "log"] },
+  control: { may: ["wire", "transport", "record", "clock", "log", "paths"] },
   broker: { may: ["transport", "wire", "catalog", "record", "host", "clock", "log"] },
   // composition and front ends
   session: { may: { except: ["cli", "console", "dashboard"] } },

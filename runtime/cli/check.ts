@@ -28,6 +28,7 @@ import type { Logger } from "../log/logger.ts";
 import { loggerFor } from "./program.ts";
 import { resolve } from "node:path";
 import { DEFAULT_MANIFEST, manifestPath } from "../paths/project.ts";
+import { mmdbotCommand } from "../paths/invocation.ts";
 
 export { analyseMdf, type MdfAnalysis } from "../mdf/analyse.ts";
 
@@ -374,7 +375,7 @@ interface CheckOptions {
   bots?: string | false;
 }
 
-const HELP_AFTER = `
+const helpAfter = () => `
 What it tells you:
   How MMDAgent-EX will use its Plugin_Remote keys, which role mmdbot takes (the opposite one),
   and every line MMDAgent-EX reads differently from what you probably meant. It reads the file
@@ -405,7 +406,7 @@ Bots (the manifest start would load, unless --bots or --no-bots):
   Each bot's module is type-checked (deno check) and loaded in its sandbox as \`start\` would
   load it; a type or load error is reported as bots/<name>/bot.ts:line:col.
 
-  (From a clone, run mmdbot as: deno task mmdbot check examples/tcp-server.mdf)
+  (Here, mmdbot is run as: ${mmdbotCommand("")} check examples/tcp-server.mdf)
 
 Exit code: 0 when there is no error (warnings allowed), 1 otherwise.`;
 
@@ -429,7 +430,7 @@ export function register(program: Command): void {
         `AnyScript line's --bots, else ${DEFAULT_MANIFEST})`,
     )
     .option("--no-bots", "do not check the bots")
-    .addHelpText("after", HELP_AFTER)
+    .addHelpText("after", helpAfter)
     .action(async (mdf: string | undefined, opts: CheckOptions, cmd: Command) => {
       const analysis = mdf === undefined
         ? undefined

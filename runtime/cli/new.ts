@@ -91,7 +91,8 @@ export default bot;
 }
 
 function testSource(name: string, testing: string): string {
-  return `// ${name}'s own test: \`deno test -A bots/${name}/\` or \`deno task test\`.
+  const deno = denoForPeople();
+  return `// ${name}'s own test: \`${deno} test -A bots/${name}/\` or \`${deno} task test\` (in the project folder).
 import { createTestRuntime } from "${testing}";
 
 Deno.test("${name} answers ping by voice", async () => {

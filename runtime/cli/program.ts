@@ -3,6 +3,7 @@
  * `register` function that adds itself to the commander program. `main.ts` only lists them.
  */
 import { Command, InvalidArgumentError, Option } from "commander";
+import { mmdbotCommand } from "../paths/invocation.ts";
 import { createLogger, LOG_LEVELS, type Logger, type LogLevel } from "../log/logger.ts";
 
 /** Adds one command to the program. */
@@ -28,6 +29,16 @@ export function createProgram(): Command {
     )
     .option("--log-json", "write logs as JSON lines", false)
     .showHelpAfterError("(run with --help for usage and examples)")
+    .addHelpText(
+      "after",
+      () => {
+        const run = mmdbotCommand("");
+        return `\nIn this help, "mmdbot" stands for how it runs here: ${run}` +
+          (run.startsWith("npx ")
+            ? "\n(Deno through npx, no global deno needed; `npm install -g deno` is faster)"
+            : "");
+      },
+    )
     .configureHelp({ sortSubcommands: false });
 }
 

@@ -26,6 +26,7 @@ import {
   statusSchema,
   zodMessage,
 } from "./protocol.ts";
+import { mmdbotCommand, shellPath } from "../paths/invocation.ts";
 
 /** Options of {@link findRuntime}. */
 export interface FindOptions {
@@ -39,7 +40,7 @@ export interface FindOptions {
 export class NoRuntimeError extends Error {
   /** Builds the message: which `.mdf`, and how to start a runtime for it. */
   constructor(mdfPath: string | undefined) {
-    const start = mdfPath ? `mmdbot start ${mdfPath}` : "mmdbot start";
+    const start = mmdbotCommand(mdfPath ? `start ${shellPath(mdfPath)}` : "start");
     super(`no runtime is running for ${mdfPath ?? "console mode"}; start one with \`${start}\``);
     this.name = "NoRuntimeError";
   }

@@ -26,6 +26,7 @@ import {
   requestSchema,
   zodMessage,
 } from "./protocol.ts";
+import { mmdbotCommand, shellPath } from "../paths/invocation.ts";
 
 /**
  * Control clients served at once; one more is told so and closed. The channel is the operator's
@@ -82,10 +83,13 @@ export async function serveControl(
   if (found.state === "live") {
     found.conn.close();
     const who = found.info ? ` (pid ${found.info.pid}, since ${found.info.started})` : "";
-    const stop = options.mdfPath ? `mmdbot stop ${options.mdfPath}` : "mmdbot stop";
+    const mdf = options.mdfPath ? ` ${shellPath(options.mdfPath)}` : "";
     throw new EndpointError(
       `a runtime is already running for ${options.mdfPath ?? "console mode"}${who}`,
-      `stop it first with \`${stop}\`, or talk to it with \`mmdbot send\` and \`mmdbot listen\``,
+      `stop it first with \`${mmdbotCommand(`stop${mdf}`)}\`, or talk to it with ` +
+        `\`${mmdbotCommand(`send${mdf || " <mdf>"} <line>`)}\` and \`${
+          mmdbotCommand(`listen${mdf || " <mdf>"}`)
+        }\``,
     );
   }
   if (found.state === "stale") {

@@ -15,6 +15,7 @@ import { CATALOG } from "../catalog/messages.gen.ts";
 import { BOT_NAME, type BotEntry, DEFAULTS, KNOWN_KEYS, manifestSchema } from "./schema.ts";
 import { closest } from "../text/suggest.ts";
 import type { BotSpec, Grant, Manifest } from "./types.ts";
+import { mmdbotCommand } from "../paths/invocation.ts";
 
 /** One thing wrong with the manifest, with where it is and how to fix it. */
 export interface ManifestProblem {
@@ -97,7 +98,8 @@ export async function loadManifest(path: string, options: LoadOptions = {}): Pro
       line: 1,
       col: 1,
       message: `cannot read the bot manifest: ${why}`,
-      fix: "create it with `mmdbot new <name>`, or pass the right path with --bots " +
+      fix:
+        `create it with \`${mmdbotCommand("new <name>")}\`, or pass the right path with --bots ` +
         "(a relative --bots path is resolved against the working directory)",
     }]);
   }
@@ -173,7 +175,7 @@ export function parseManifest(text: string, file: string, options: LoadOptions =
         at(
           entry.dir === undefined ? keyOffset : locate(doc.contents, ["bots", name, "dir"]),
           `bot "${name}": folder ${dir} does not exist`,
-          `create it (\`mmdbot new ${name}\`) or set dir: to the bot's folder`,
+          `create it (\`${mmdbotCommand(`new ${name}`)}\`) or set dir: to the bot's folder`,
         );
       } else if (!isFile(module)) {
         at(

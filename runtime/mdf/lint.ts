@@ -13,6 +13,7 @@ import { atoi, onForTrueYes } from "./values.ts";
 import type { PlanResult } from "./plan.ts";
 
 import { editDistance } from "../text/suggest.ts";
+import { mmdbotCommand } from "../paths/invocation.ts";
 
 const BOM = "\uFEFF";
 const FALSE_LOOKING = /^(no|n|0|off|false|disable|disabled|none|)$/i;
@@ -159,7 +160,7 @@ function lintLines(f: MdfFile): Finding[] {
           at,
           "unknown-key",
           `\`${trimmed}\` is not a key Plugin_Remote or Plugin_AnyScript reads`,
-          "remove it, or see `mmdbot check --help` for the keys MMDAgent-EX reads",
+          `remove it, or see \`${mmdbotCommand("check --help")}\` for the keys MMDAgent-EX reads`,
         ));
       }
     }

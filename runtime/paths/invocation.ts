@@ -7,7 +7,7 @@
  * @module
  */
 import { CLI_MAIN, DEFAULT_MANIFEST, PROJECT_DIR } from "./project.ts";
-import { join } from "node:path";
+import { join, resolve as resolvePath } from "node:path";
 import { findOnPath } from "./which.ts";
 
 /** The permissions `deno task start` grants the runtime (the bots get far less, per manifest). */
@@ -96,6 +96,46 @@ export function denoOnPath(path?: string): boolean {
  */
 export function denoForPeople(onPath: boolean = denoOnPath()): string {
   return onPath ? "deno" : `npx -y deno@${Deno.version.deno}`;
+}
+
+/** Options of {@link mmdbotCommand}. */
+export interface MmdbotCommandOptions {
+  /** The folder the command will be typed in (default the working directory). */
+  cwd?: string;
+  /** How Deno is started (default {@link denoForPeople}). */
+  deno?: string;
+}
+
+/**
+ * A command line for people to type: `mmdbot <args>` as it runs on this machine without a global
+ * `mmdbot` (and, when no `deno` is on PATH, without a global `deno`): `deno task mmdbot …` or
+ * `npx -y deno@<version> task mmdbot …` in the project folder, with `--config <project>/deno.json`
+ * from anywhere else. The task then runs in the project folder, so callers pass absolute paths
+ * (see {@link shellPath}).
+ *
+ * @example
+ * ```ts
+ * import { mmdbotCommand } from "./invocation.ts";
+ * mmdbotCommand("stop /home/me/content/main.mdf", { cwd: "/home/me", deno: "deno" });
+ * // "deno task --config <project>/deno.json mmdbot stop /home/me/content/main.mdf"
+ * ```
+ */
+export function mmdbotCommand(args: string, options: MmdbotCommandOptions = {}): string {
+  const deno = options.deno ?? denoForPeople();
+  let here = PROJECT_DIR;
+  try {
+    here = options.cwd ?? Deno.cwd();
+  } catch { /* no read permission for the cwd: assume the project folder */ }
+  const task = resolvePath(here) === PROJECT_DIR
+    ? `${deno} task mmdbot`
+    : `${deno} task --config ${shellPath(join(PROJECT_DIR, "deno.json"))} mmdbot`;
+  return args === "" ? task : `${task} ${args}`;
+}
+
+/** `path` made absolute and quoted for a POSIX shell when it needs quoting. */
+export function shellPath(path: string): string {
+  const abs = resolvePath(path);
+  return /^[\w@%+=:,./-]+$/.test(abs) ? abs : `'${abs.replaceAll("'", `'\\''`)}'`;
 }
 
 function safeEnv(name: string): string | undefined {

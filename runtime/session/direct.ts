@@ -14,6 +14,7 @@ import { realClock } from "../clock/clock.ts";
 import type { TrafficRecord } from "../record/schema.ts";
 import type { LinkWithExtras } from "../transport/link.ts";
 import { openLink } from "./open_link.ts";
+import { mmdbotCommand, shellPath } from "../paths/invocation.ts";
 import { createRuntime, type OperatorResult } from "./runtime.ts";
 import { type Delivery, operatorDeliveries } from "./delivery.ts";
 
@@ -31,8 +32,12 @@ export function disconnectWarning(mdfPath: string): string {
     "  On Linux, MMDAgent-EX does not survive a peer's disconnect: its Plugin_Remote thread",
     "  deadlocks (nothing is sent or received again, and it does not reconnect), or, with an audio",
     "  device open, the whole MMDAgent-EX process is killed.",
-    `  To keep the avatar session: run \`mmdbot start ${mdfPath}\` once and send through it, or use`,
-    "  `mmdbot send --keep` to keep this connection open while you type lines on stdin.",
+    `  To keep the avatar session: run \`${
+      mmdbotCommand(`start ${shellPath(mdfPath)}`)
+    }\` once and send through it,`,
+    `  or use \`${
+      mmdbotCommand(`send --keep ${shellPath(mdfPath)}`)
+    }\` to keep this connection open while you type lines on stdin.`,
   ].join("\n");
 }
 
@@ -101,7 +106,7 @@ export async function openDirect(
     throw new Error(
       `${mdfPath} configures no Plugin_Remote connection (${
         plan.mode === "none" ? plan.reason : "stdio"
-      }); run \`mmdbot check ${mdfPath}\` to see why`,
+      }); run \`${mmdbotCommand(`check ${shellPath(mdfPath)}`)}\` to see why`,
     );
   }
   const fst = join(doc.dir, basename(doc.content.file).replace(/\.mdf$/i, "") + ".fst");

@@ -25,6 +25,7 @@ import { type MemoryConn, memoryConn, memoryListener } from "../transport/memory
 import type { PlayedRun, SndArrival } from "../emulator/sound_out.ts";
 import type { TrafficRecord } from "../record/schema.ts";
 import { createRuntime } from "./runtime.ts";
+import { mmdbotCommand } from "../paths/invocation.ts";
 
 export type { Direction, TrafficRecord } from "../record/schema.ts";
 export type { PlayedRun, SndArrival } from "../emulator/sound_out.ts";
@@ -185,7 +186,9 @@ async function pickManifest(options: TestRuntimeOptions): Promise<Manifest> {
   if (missing.length > 0) {
     throw new Error(
       `${manifest.file} has no bot named ${missing.join(", ")}; it lists ` +
-        `${all.map((b) => b.name).join(", ") || "none"} (add one with \`mmdbot new <name>\`)`,
+        `${all.map((b) => b.name).join(", ") || "none"} (add one with \`${
+          mmdbotCommand("new <name>")
+        }\`)`,
     );
   }
   return { file: manifest.file, bots: all.filter((b) => names.includes(b.name)) };
