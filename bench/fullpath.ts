@@ -41,12 +41,14 @@ const MAIN = new URL("../runtime/cli/main.ts", import.meta.url).pathname;
  * the same event loop as mmdbot competes with it for every tick (measured here: pongs already
  * written waited up to 5 ms for the peer's read during a 50-bot fan-out). `readyMs` is from
  * starting mmdbot until every bot has answered a probe (`process`), or until `startSession`
- * resolved (`in-bench`).
+ * resolved (`in-bench`). `manifestFile` replaces the echo bots (then `bots` of them must answer
+ * `MESSAGE|ping|…` with `MESSAGE|pong|…`).
  */
 export async function withSession<T>(
   bots: number,
   fn: (conn: Deno.TcpConn, lines: AsyncIterator<string>, pids: number[]) => Promise<T>,
   placement: Placement = "process",
+  manifestFile?: string,
 ): Promise<{ result: T; readyMs: number }> {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
@@ -56,7 +58,7 @@ export async function withSession<T>(
     mdf,
     `Plugin_Remote_EnableServer=true\nPlugin_Remote_ListenPort=${port}\n`,
   );
-  const manifest = echoBots(bots);
+  const manifest = manifestFile ?? echoBots(bots);
   const t0 = performance.now();
   if (placement === "in-bench") {
     const session = await startSession({

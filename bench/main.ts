@@ -16,6 +16,7 @@ import { detectSandbox } from "../runtime/sandbox/detect.ts";
 import { measureHotLatency } from "./hot_latency.ts";
 import type { SoakResult } from "./soak.ts";
 import { measureAudio } from "./audio.ts";
+import { measureAttacks } from "./attack.ts";
 
 const fmt = (n: number, d = 3) => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
 
@@ -42,6 +43,9 @@ const hot = await measureHotLatency(30, 100, "process");
 
 // Audio (#16): SND pacing and barge-in, mmdbot as its own process, the receiver in the bench.
 const audio = await measureAudio();
+
+// Fair service (#13): the normal bot's latency while one other bot attacks, beside quiet.
+const attacks = await measureAttacks(300);
 
 // A million lines per handler form through one bot, in its own process so gc() can be exposed.
 const soakLines = Number(Deno.env.get("MMDBOT_BENCH_SOAK_LINES") ?? 1_000_000);
@@ -195,6 +199,23 @@ const rows: Row[] = [
     "0 / 0 / 0",
   ],
 ];
+rows.push([
+  "normal bot under attack (mmdbot as its own process, one ping per 20 ms, 300 per row)",
+  "",
+  "",
+  "",
+]);
+const quietAttack = attacks[0];
+for (const a of attacks) {
+  rows.push([
+    `  ${
+      a.kind === "quiet" ? "quiet (no attacker)" : `one bot attacking: ${a.kind}`
+    } p50 / p99 (ms)`,
+    `${fmt(a.p50)} / ${fmt(a.p99)}${a.lost ? ` (${a.lost} lost)` : ""}`,
+    a.kind === "quiet" ? "" : `${fmt(a.p99 / quietAttack.p99, 2)}× quiet p99`,
+    a.kind === "quiet" ? "" : "p99 near quiet",
+  ]);
+}
 const w = [0, 1, 2, 3].map((i) => Math.max(...rows.filter((r) => r[1]).map((r) => r[i].length), 6));
 for (const r of rows) console.log(r[1] ? r.map((c, i) => c.padEnd(w[i])).join("  ") : r[0]);
 
@@ -210,6 +231,7 @@ const results = {
   asDeployed: { echo: echoP, floor: floorP, full: fullP, fan: { 10: fanP10, 50: fanP50 } },
   hot,
   audio,
+  attacks,
   soak,
 };
 Deno.mkdirSync(new URL("./results/", import.meta.url), { recursive: true });

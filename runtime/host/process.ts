@@ -39,6 +39,8 @@ const encoder = new TextEncoder();
 export const MAX_PROCESS_LINE = 256 * 1024;
 
 const READ_BUFFER = 16 * 1024;
+/** Host time one chunk of a bot's output may take before its reader yields to everyone else. */
+const YIELD_AFTER_MS = 1;
 
 /**
  * Most characters waiting in the host for a bot's stdin while earlier ones are still in the pipe.
@@ -182,7 +184,12 @@ export function spawnBot(plan: LaunchPlan, handlers: ProcessHandlers): BotProces
         const { value: chunk, done } = await reader.read(space);
         if (done || !chunk) break;
         space = new Uint8Array(chunk.buffer);
+        const t0 = performance.now();
         lines.push(decoder.decode(chunk, { stream: true }));
+        // Fair reading: a bot whose output costs the host a while (a flood of sends, forged
+        // errors) waits a macrotask before its next chunk, so the other bots' pipes and the
+        // MMDAgent-EX socket are served in between; its own writes meet a full pipe meanwhile.
+        if (performance.now() - t0 > YIELD_AFTER_MS) await new Promise((r) => setTimeout(r, 0));
       }
     } catch {
       // The pipe broke because the process died; the exit status tells the rest.
