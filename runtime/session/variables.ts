@@ -20,25 +20,48 @@ export interface VariableTracker {
   known(): readonly string[] | undefined;
 }
 
+/**
+ * Most names followed. Past it the list counts as unknown (as after a disconnect), so memory
+ * stays bounded however many names are set, and the guard falls back to its cautious rule.
+ */
+export const MAX_TRACKED_VARIABLES = 10_000;
+
 /** Creates a tracker that knows nothing yet. */
-export function createVariableTracker(): VariableTracker {
-  let names: string[] = [];
+export function createVariableTracker(limit = MAX_TRACKED_VARIABLES): VariableTracker {
+  // Insertion-ordered: the order of first sets, with O(1) membership and removal.
+  const names = new Map<string, true>();
+  let list: readonly string[] | undefined;
   let complete = false;
+  // Once over the limit, an empty map no longer means "nothing set": never complete again.
+  let overflowed = false;
   return {
     observe(type, fields) {
-      if (type === "PLUGIN_EVENT_ENABLE" && fields[0] === "Variables" && names.length === 0) {
+      if (
+        type === "PLUGIN_EVENT_ENABLE" && fields[0] === "Variables" && names.size === 0 &&
+        !overflowed
+      ) {
         // Start-up announcement: nothing can have been set before the plugin was enabled.
         complete = true;
         return;
       }
+      if (type !== "VALUE_EVENT_SET" && type !== "VALUE_EVENT_UNSET") return;
       const name = fields.filter((f) => f !== "").join("|");
       if (name === "") return;
-      if (type === "VALUE_EVENT_SET" && !names.includes(name)) names.push(name);
-      else if (type === "VALUE_EVENT_UNSET") names = names.filter((n) => n !== name);
+      if (type === "VALUE_EVENT_SET") {
+        if (names.has(name)) return;
+        if (names.size >= limit) {
+          // Too many to follow: forget them all rather than keep a list that is no longer true.
+          names.clear();
+          complete = false;
+          overflowed = true;
+        } else names.set(name, true);
+      } else if (!names.delete(name)) return;
+      list = undefined;
     },
     disconnected() {
       complete = false;
     },
-    known: () => (complete ? names : undefined),
+    // Read on every send's guard check: the array is rebuilt only after the list changed.
+    known: () => (complete ? (list ??= [...names.keys()]) : undefined),
   };
 }

@@ -33,3 +33,31 @@ Deno.test("a re-enable of the plugin after sets does not pretend the list restar
   t.observe("PLUGIN_EVENT_ENABLE", ["Variables"]);
   assertEquals(t.known(), undefined);
 });
+
+Deno.test("past its limit the tracker forgets the list and calls it unknown, so memory stays bounded", () => {
+  const t = createVariableTracker(100);
+  t.observe("PLUGIN_EVENT_ENABLE", ["Variables"]);
+  for (let i = 0; i < 100; i++) t.observe("VALUE_EVENT_SET", [`n${i}`]);
+  assertEquals(t.known()?.length, 100);
+  t.observe("VALUE_EVENT_SET", ["one-too-many"]);
+  assertEquals(t.known(), undefined);
+  // A flood of new names afterwards holds at most the limit, and the list stays unknown.
+  for (let i = 0; i < 100_000; i++) t.observe("VALUE_EVENT_SET", [`m${i}`]);
+  assertEquals(t.known(), undefined);
+  // Nor does a later plugin announcement make the forgotten list look empty and complete.
+  for (let i = 0; i < 100; i++) t.observe("VALUE_EVENT_UNSET", [`m${99_900 + i}`]);
+  t.observe("PLUGIN_EVENT_ENABLE", ["Variables"]);
+  assertEquals(t.known(), undefined);
+});
+
+Deno.test("the known list is the same array until a set or unset changes it", () => {
+  const t = createVariableTracker();
+  t.observe("PLUGIN_EVENT_ENABLE", ["Variables"]);
+  t.observe("VALUE_EVENT_SET", ["a"]);
+  const first = t.known();
+  t.observe("VALUE_EVENT_SET", ["a"]);
+  t.observe("RECOG_EVENT_STOP", ["hello"]);
+  assertEquals(t.known() === first, true);
+  t.observe("VALUE_EVENT_SET", ["b"]);
+  assertEquals(t.known(), ["a", "b"]);
+});
