@@ -26,6 +26,7 @@
  */
 export {
   type ArgsOf,
+  type AvatarSnapshot,
   Bot,
   type BotContext,
   type BotLogger,
@@ -44,7 +45,11 @@ export {
   type Send,
   type SendResult,
   type SpeakOptions,
+  type SpeechResult,
+  type StreamOptions,
   type Timer,
+  type Turn,
+  TurnEndedError,
   type WaitOptions,
   WaitTimeoutError,
 } from "./runtime/bot/define.ts";

@@ -25,8 +25,9 @@ bot.on("RECOG_EVENT_STOP", async (ctx) => {
     const unit = timer[2].startsWith("min") ? "minute" : "second";
     const ms = n * (unit === "minute" ? 60_000 : 1_000);
     const label = `${n} ${unit}${n === 1 ? "" : "s"}`;
+    // The announcement belongs to no turn (the user has long moved on): ctx.background.
     ctx.state.timers.push(ctx.after(ms, async () => {
-      await ctx.speak(MODEL, VOICE, `Your ${label} timer is done!`);
+      await ctx.background.speak(MODEL, VOICE, `Your ${label} timer is done!`);
     }));
     await ctx.speak(MODEL, VOICE, `Timer set for ${label}.`);
     return;

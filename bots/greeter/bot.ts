@@ -2,8 +2,9 @@
  * Greeter: answers the user's greetings by voice and waits for the speech to end.
  *
  * MMDAgent-EX sends `RECOG_EVENT_STOP|<words>` when it recognised speech (console mode sends the
- * same for each typed line); the bot answers with `SYNTH_START|<model>|<voice>|<text>` and waits,
- * with a timeout, for `SYNTH_EVENT_STOP|<model>` (a content without a voice never sends it).
+ * same for each typed line); the bot answers on the avatar's speech floor with `ctx.speak`, which
+ * resolves with what became of that very utterance: finished, interrupted (the user spoke again),
+ * refused (another bot already answers this turn) or timed out (a content without a voice).
  */
 import { createBot } from "../../mod.ts";
 
@@ -27,8 +28,8 @@ bot.on("RECOG_EVENT_STOP", async (ctx) => {
     reply = "Goodbye! Talk to you soon.";
   }
   if (!reply) return;
-  const ended = await ctx.speak(MODEL, VOICE, reply);
-  if (!ended) ctx.log.warn("no SYNTH_EVENT_STOP came: is a voice installed in the content?");
+  const r = await ctx.speak(MODEL, VOICE, reply);
+  if (r.status === "timed-out") ctx.log.warn(`no SYNTH_EVENT_STOP came: ${r.reason}`);
 });
 
 export default bot;

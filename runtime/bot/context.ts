@@ -24,7 +24,15 @@ export interface BotFeature {
 }
 
 /** Context properties only features provide (the engine's own parts leave them out). */
-export type FeatureProvided = "store" | "llm" | "play";
+export type FeatureProvided =
+  | "store"
+  | "llm"
+  | "play"
+  | "speak"
+  | "speakStream"
+  | "avatar"
+  | "turn"
+  | "background";
 
 /** The base context: `parts` first, then each feature's additions. */
 export function createBaseContext(

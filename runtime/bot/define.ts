@@ -59,10 +59,97 @@ export interface WaitOptions<T extends string> {
   signal?: AbortSignal;
 }
 
-/** Options of `ctx.speak`. */
+/** Options of `ctx.speak` and `ctx.speakStream`. */
 export interface SpeakOptions {
-  /** How long to wait for the end of speech (default 5 s plus 150 ms per character, at most 60 s). */
-  timeoutMs?: number;
+  /**
+   * Stops the speech when it aborts (queued parts dropped, the speaking one cut with
+   * `SYNTH_STOP`). Speech from a turn's handler is tied to that turn anyway.
+   */
+  signal?: AbortSignal;
+  /** Place on the floor among this bot's and others' speech (default: the manifest's priority). */
+  priority?: number;
+  /** Not cut by barge-in or a higher priority, and spoken even after its turn ended. */
+  uninterruptible?: boolean;
+}
+
+/** Options of `ctx.speakStream`. */
+export interface StreamOptions extends SpeakOptions {
+  /** End the first sentence early at a comma once it has this many characters (faster start). */
+  firstChunkAtComma?: number;
+}
+
+/**
+ * What a speech request came to. `status`: `finished`; `interrupted` (`by`: `barge-in` when the
+ * user spoke, `priority` when a bot of higher priority took the turn, `stop` for a `SYNTH_STOP`
+ * or an aborted signal, `turn-ended`, `disconnect`); `refused` (`by`: `floor-taken` when another
+ * bot already answers this turn, `turn-ended`, `guard`, `empty`); `timed-out` (`by: "voice"`:
+ * no start or end event came, e.g. MMDAgent-EX has no voice installed). `bot` names the other bot
+ * involved; `reason` says it in words.
+ */
+export interface SpeechResult {
+  /** How it ended. */
+  status: "finished" | "interrupted" | "refused" | "timed-out";
+  /** Who or what ended it when it did not finish (see above). */
+  by?: string;
+  /** The other bot involved (who took the floor, who stopped the speech). */
+  bot?: string;
+  /** Why, in words for a person. */
+  reason?: string;
+  /** Utterances that reached MMDAgent-EX (a long text is split into several). */
+  utterances: number;
+  /** Milliseconds of speech between its first start event and its end, when known. */
+  spokenMs: number;
+  /** The text handed to the voice (parts joined by spaces). */
+  text: string;
+}
+
+/** The avatar's state as the runtime mirrors it from the messages (see `ctx.avatar()`). */
+export interface AvatarSnapshot {
+  /** MMDAgent-EX is connected. */
+  connected: boolean;
+  /** The connection's id, while connected. */
+  connection?: string;
+  /** The models seen (`MODEL_EVENT_ADD`, speech), with their motions and speech. */
+  models: {
+    alias: string;
+    motions: string[];
+    /** Who makes it speak what, since when (host time). */
+    speaking?: { utterance?: number; owner: string; text: string; since: number; kind: string };
+    /** Utterances waiting for its floor. */
+    queued: number;
+  }[];
+  /** MMDAgent-EX timers running (`TIMER_START`), with their start time. */
+  timers: { name: string; since: number }[];
+  /** Plugin_Variables values seen (`VALUE_SET`). */
+  variables: Record<string, string>;
+  /** The user is speaking (between `RECOG_EVENT_START` and `RECOG_EVENT_STOP`). */
+  userSpeaking: boolean;
+  /** The current turn id (0 before the first). */
+  turn: number;
+}
+
+/**
+ * The user's turn a handler runs in: from `RECOG_EVENT_START` (or a typed console line) until the
+ * next one. Its `signal` aborts when the turn is over (the user spoke again, a false
+ * interruption, a disconnect); then its queued speech is dropped, lines sent for it are refused
+ * (`turn-ended`), and its waits, sleeps and timers end. Pass the signal to `fetch` too.
+ */
+export interface Turn {
+  /** The turn's number (1 for the user's first utterance). */
+  readonly id: number;
+  /** Aborts (reason: a {@link TurnEndedError}) when the turn is over. */
+  readonly signal: AbortSignal;
+  /** True once the turn is over. */
+  readonly ended: boolean;
+  /** `ctx.sleep` that rejects with a {@link TurnEndedError} when the turn ends first. */
+  sleep(ms: number): Promise<void>;
+  /** `ctx.after` cancelled when the turn ends. */
+  after(ms: number, fn: () => void | Promise<void>): Timer;
+  /** `ctx.waitFor` that rejects with a {@link TurnEndedError} when the turn ends first. */
+  waitFor<T extends MessageType>(
+    type: T | readonly T[],
+    options?: WaitOptions<T>,
+  ): Promise<Message<T>>;
 }
 
 /** A bot's logger; lines go to the runtime's log prefixed with the bot's name. */
@@ -203,14 +290,45 @@ export interface BotContext<S = Record<string, unknown>> {
     options?: WaitOptions<T>,
   ): Promise<Message<T>>;
   /**
-   * Speaks `text` with `SYNTH_START` and waits for that model's `SYNTH_EVENT_STOP`. Resolves `true`
-   * when the speech ended and `false` when no end came in time (MMDAgent-EX without an installed
-   * voice never sends one); rejects with a `RefusedError` when the line was refused.
+   * Speaks `text` on the model's speech floor: one utterance at a time per model (the host
+   * serialises every bot's speech), split at sentence boundaries when it is too long for
+   * MMDAgent-EX's lip-sync line, made safe for the wire. Resolves with what happened, attributed to
+   * this very utterance (never to another bot's speech); it does not reject for floor outcomes.
    *
    * @example
-   * if (!(await ctx.speak("mei", "mei_voice_normal", "Hello!"))) ctx.log.warn("no voice?");
+   * const r = await ctx.speak("mei", "mei_voice_normal", "Hello!");
+   * if (r.status === "timed-out") ctx.log.warn(r.reason ?? "no voice?");
    */
-  speak(model: string, voice: string, text: string, options?: SpeakOptions): Promise<boolean>;
+  speak(model: string, voice: string, text: string, options?: SpeakOptions): Promise<SpeechResult>;
+  /**
+   * Speaks a text stream (e.g. an LLM's tokens) sentence by sentence as each one completes
+   * (Japanese and English: `。！？.!?`, line breaks; never inside `3.5` or brackets), in order on
+   * the model's floor. Stops reading the stream when the speech is cut or its signal aborts.
+   *
+   * @example
+   * await ctx.speakStream("mei", "mei_voice_normal", llm.stream(prompt), { signal: ctx.turn?.signal });
+   */
+  speakStream(
+    model: string,
+    voice: string,
+    text: AsyncIterable<string> | Iterable<string>,
+    options?: StreamOptions,
+  ): Promise<SpeechResult>;
+  /** The avatar's mirrored state: models, motions, who speaks what, timers, variables. */
+  avatar(): Promise<AvatarSnapshot>;
+  /**
+   * The user's turn this handler runs in: set on handlers of the user's speech (`RECOG_EVENT_*`,
+   * a typed console line); undefined in hooks and handlers of other messages.
+   */
+  readonly turn: Turn | undefined;
+  /**
+   * The bot's context outside any turn: what it sends or speaks is not cut when the turn ends.
+   * For work that rightly outlives the turn, such as a timer's announcement minutes later.
+   *
+   * @example
+   * ctx.after(60_000, () => ctx.background.speak("mei", "mei_voice_normal", "Time is up!"));
+   */
+  readonly background: BotContext<S>;
   /**
    * Plays audio on the avatar as streamed `SND` audio with lip sync, through the speech floor
    * (one utterance at a time per avatar, stopped by barge-in): a WAV file in the bot's folder
@@ -426,6 +544,36 @@ export function createBot<S = Record<string, unknown>>(options: BotOptions<S> = 
 export function definitionOf(value: unknown): BotDefinition<unknown> | undefined {
   if (typeof value !== "object" || value === null) return undefined;
   return definitions.get(value);
+}
+
+/**
+ * The reason of a turn's aborted signal: the turn is over (the user spoke again, a false
+ * interruption, a disconnect). A `fetch` given `ctx.turn.signal` rejects with it.
+ *
+ * @example
+ * ```ts
+ * import { createBot, TurnEndedError } from "@mmdbot/mmdbot";
+ *
+ * export default createBot().on("RECOG_EVENT_STOP", async (ctx) => {
+ *   try {
+ *     await ctx.turn?.sleep(5000);
+ *   } catch (e) {
+ *     if (e instanceof TurnEndedError) ctx.log.info(`turn ${e.turn} ended by ${e.by}`);
+ *   }
+ * });
+ * ```
+ */
+export class TurnEndedError extends MmdbotError {
+  /** The turn that ended. */
+  readonly turn: number;
+  /** Why: `next-turn`, `false-interruption`, `disconnect`. */
+  readonly by: string;
+  /** Makes the error for turn `turn` ended `by`. */
+  constructor(turn: number, by: string) {
+    super(`turn ${turn} is over (${by})`);
+    this.turn = turn;
+    this.by = by;
+  }
 }
 
 /**

@@ -9,9 +9,11 @@
  *
  * Each unit has its own file and in-process tests: `sends.ts` (send tickets, results),
  * `timers.ts`, `waits.ts`, `context.ts` (where contexts are built, and how a feature adds to
- * them), `router.ts` (routes and middleware), `send_builders.ts`, `speak.ts`, `report.ts`.
+ * them), `router.ts` (routes and middleware), `send_builders.ts`, `report.ts`; speech and turns are the
+ * `speech.ts` feature.
  */
 import { llmFeature } from "./llm.ts";
+import { speechFeature } from "./speech.ts";
 import { storeFeature } from "./store.ts";
 import { createPlayFeature } from "./play.ts";
 import { type Refusal, RefusedError } from "../wire/types.ts";
@@ -34,7 +36,6 @@ import { clip, reportOf } from "./report.ts";
 import { route } from "./router.ts";
 import { createSend } from "./send_builders.ts";
 import { refusedError, Sends } from "./sends.ts";
-import { createSpeak } from "./speak.ts";
 import { DEFAULT_TIMER_BUDGET, Timers } from "./timers.ts";
 import { Waits } from "./waits.ts";
 
@@ -88,6 +89,11 @@ export interface FeatureIO {
   post(msg: BotToHost): void;
   now(): number;
   sends: Sends;
+  /**
+   * Sends one line as `ctx.sendRaw` does (the IPC size check included); `turn`: the user's turn
+   * the line belongs to, refused by the host once that turn is over.
+   */
+  sendLine(line: string, turn?: number): Promise<SendResult>;
   timers: Timers;
   waits: Waits;
   /** Reports an error of user code (log and `onError`). */
@@ -99,6 +105,7 @@ export interface FeatureIO {
  * (see `context.ts` for the shape).
  */
 export const FEATURES: readonly ((io: FeatureIO) => BotFeature)[] = [
+  speechFeature,
   storeFeature,
   llmFeature,
   createPlayFeature,
@@ -192,7 +199,7 @@ export function createEngine(o: EngineOptions): Engine {
   const timers = new Timers(post, o.timerBudget ?? DEFAULT_TIMER_BUDGET);
   const waits = new Waits(timers);
 
-  const sendLine = (line: string): Promise<SendResult> => {
+  const sendLine = (line: string, turn?: number): Promise<SendResult> => {
     const size = ipcLength(line);
     if (size > IPC_MAX_TEXT) {
       // Refused here: the host would not even read such a request, let alone answer it.
@@ -205,7 +212,7 @@ export function createEngine(o: EngineOptions): Engine {
       });
       return sends.refuse(refusal);
     }
-    return sends.send(line);
+    return sends.send(line, turn);
   };
   const send = createSend(sendLine, (r) => sends.refuse(r));
 
@@ -234,7 +241,7 @@ export function createEngine(o: EngineOptions): Engine {
   };
 
   const features = (o.features ?? FEATURES).map((f) =>
-    f({ name, post, now, sends, timers, waits, reportError })
+    f({ name, post, now, sends, sendLine, timers, waits, reportError })
   );
   const receivers = new Map<string, (msg: HostToBot) => void>();
   for (const f of features) {
@@ -257,7 +264,6 @@ export function createEngine(o: EngineOptions): Engine {
     every: (ms, fn) => timers.timer(ms, fn, true),
     sleep: (ms, signal) => timers.sleep(ms, signal),
     waitFor: (type, options) => waits.waitFor(type, options),
-    speak: createSpeak(send, waits),
     now,
     log,
     get connected() {

@@ -20,6 +20,7 @@
  */
 import type { Refusal } from "../wire/types.ts";
 import type { StoreOp, StoreProblem, StoreResult } from "../store/protocol.ts";
+import type { AvatarSnapshot, SpeechResult } from "./define.ts";
 
 /**
  * Longest text (a sent line, a setup line, a log message, in JSON-escaped characters) one message
@@ -64,6 +65,8 @@ export type HostToBot =
     args: Record<string, unknown>;
     echo: EchoMark | null;
     connection: string;
+    /** On the user's speech (`RECOG_EVENT_*`): its turn (0 before the first); handlers act in it. */
+    turn?: number;
   }
   | { t: "fire"; id: number; now: number; timer: number }
   | { t: "start"; id: number; now: number }
@@ -102,7 +105,13 @@ export type HostToBot =
    * LLM (llm, #15): the test kit's scripted stream for request `req`: the status first, then body
    * text chunks, then `end` (with `error` when the script fails the stream).
    */
-  | { t: "llm-data"; req: number; status?: number; chunk?: string; end?: boolean; error?: string };
+  | { t: "llm-data"; req: number; status?: number; chunk?: string; end?: boolean; error?: string }
+  /** A turn is over (the user spoke again, a false interruption, a disconnect): its signal aborts. */
+  | { t: "turn-ended"; id: number; now: number; turn: number; by: string }
+  /** How a `speak` or `stream` request ended. */
+  | { t: "spoken"; req: number; result: SpeechResult }
+  /** The answer to `avatar-get`. */
+  | { t: "avatar"; req: number; state: AvatarSnapshot };
 
 /** Where a load failure or handler error happened in the author's code. */
 export interface ErrorReport {
@@ -127,7 +136,40 @@ export type BotToHost =
     line: string;
     /** The bot already looks at the result: answer success too. */
     want?: boolean;
+    /** The turn of the handler that sent it: refused once that turn is over. */
+    turn?: number;
   }
+  /** `ctx.speak`: the host splits, queues and speaks it on the model's floor, then answers `spoken`. */
+  | {
+    t: "speak";
+    req: number;
+    model: string;
+    voice: string;
+    text: string;
+    turn?: number;
+    priority?: number;
+    uninterruptible?: boolean;
+  }
+  /**
+   * `ctx.speakStream`: the first message of a `req` (with `model` and `voice`) opens the stream,
+   * later ones add `chunk`s, `end` closes it; the host segments and answers `spoken` once.
+   */
+  | {
+    t: "stream";
+    req: number;
+    model?: string;
+    voice?: string;
+    turn?: number;
+    priority?: number;
+    uninterruptible?: boolean;
+    firstChunkAtComma?: number;
+    chunk?: string;
+    end?: boolean;
+  }
+  /** Stops a `speak` or `stream` request (its signal aborted). */
+  | { t: "speak-cancel"; req: number }
+  /** `ctx.avatar()`: asks for the mirrored avatar state. */
+  | { t: "avatar-get"; req: number }
   /** The bot now looks at the result of an earlier `send`: answer it (success included). */
   | { t: "want"; req: number }
   | { t: "setup"; lines: string[] }

@@ -140,10 +140,14 @@ export class Sends {
     this.#io = io;
   }
 
-  /** Sends `line` (already checked for what the bot can check). */
-  send(line: string): SendTicket {
+  /**
+   * Sends `line` (already checked for what the bot can check); `turn`: the user's turn the
+   * sending handler runs in (conversation), so the host refuses the line once that turn is over.
+   */
+  send(line: string, turn?: number): SendTicket {
     const req = this.#nextReq++;
     const msg: SendMessage = { t: "send", req, line };
+    if (turn !== undefined) msg.turn = turn;
     const batch = this.#io.batch();
     this.#io.post(msg);
     return new SendTicket(this, req, msg, batch);

@@ -76,9 +76,10 @@ bot.on("RECOG_EVENT_STOP", async (ctx) => {
   const said = (ctx.args.result ?? "").trim();
   if (!/\\bping\\b/i.test(said)) return;
   ctx.state.heard++;
-  // speak() sends SYNTH_START and waits (with a timeout) for the end of the speech.
-  const ended = await ctx.speak(MODEL, VOICE, \`pong number \${ctx.state.heard}\`);
-  if (!ended) ctx.log.warn("the speech did not end: is a voice installed in the content?");
+  // speak() puts the text on the avatar's speech floor and resolves with what became of it:
+  // finished, interrupted (the user spoke again), refused (another bot answers) or timed-out.
+  const r = await ctx.speak(MODEL, VOICE, \`pong number \${ctx.state.heard}\`);
+  if (r.status === "timed-out") ctx.log.warn(\`the speech did not end: \${r.reason}\`);
 });
 
 // Whole-line regular expressions work too: here the user pressed a key in MMDAgent-EX.

@@ -29,10 +29,12 @@ import { createRateLimiter, type RateLimiter } from "./ratelimit.ts";
 import { type BotWatcher, watchBots } from "./reload.ts";
 import { createRssSampler } from "./rss_watch.ts";
 import { type BotState, createRestarts, type Restarts } from "./supervisor.ts";
+import { type ConversationView, createHostSpeech, isSpeechRequest } from "./speech.ts";
 
 export type { BotState } from "./supervisor.ts";
 export { OPERATOR } from "./outbound.ts";
 export type { OperatorReply, SendReply, Sink } from "./outbound.ts";
+export type { ConversationView } from "./speech.ts";
 
 /**
  * Most setup lines one bot may have (the IPC message's own limit): setup lines are replayed on
@@ -199,6 +201,11 @@ export interface Host {
   ping(): Promise<void>;
   /** Stops every bot (running their stop hooks within budget) and the watcher. */
   stop(): Promise<void>;
+  /**
+   * The conversation: the avatar's mirrored state, turns and their metrics, events to follow,
+   * and the floor for audio clips (contracts.md, "conversation").
+   */
+  readonly conversation: ConversationView;
 }
 
 interface Slot {
@@ -313,6 +320,20 @@ export function createHost(options: HostOptions): Host {
     echo,
     onRefused,
   });
+  const noAllow: ReadonlySet<string> = new Set();
+  const speech = createHostSpeech({
+    clock,
+    log,
+    outbound,
+    policy: options.manifest.conversation,
+    speaker: (owner) => slots.get(owner)?.spec.speech,
+    allowOf: (owner) => slots.get(owner)?.allow ?? noAllow,
+    turnEnded(turn, by) {
+      for (const slot of slots.values()) {
+        if (slot.state === "running") slot.instance?.turnEnded(turn, by);
+      }
+    },
+  });
   // ctx.play (#16): clips through the speech floor, one at a time per connection.
   const audio = createAudioService({
     clock,
@@ -328,6 +349,7 @@ export function createHost(options: HostOptions): Host {
       const r = await outbound.send(line, { name: owner, allow: new Set() });
       return r.ok ? undefined : r.refusal;
     },
+    claimAudio: (c) => speech.conversation.claimAudio(c),
     maxLineBytes: () => resolveMaxLineBytes(guardContext().maxLineBytes),
   });
   let nextId = 1;
@@ -494,13 +516,15 @@ export function createHost(options: HostOptions): Host {
       log: bl,
       nextId: () => nextId++,
       rss,
-      send: (line) => outbound.send(line, senderOf(slot)),
+      send: (line, turn) => speech.send(line, senderOf(slot), turn),
       setup: (lines) => {
         if (slot.instance === instance) acceptSetup(slot, lines);
       },
       onFeature: (msg) => {
         if (clips.handle(msg)) return;
-        if (msg.t === "store") {
+        if (isSpeechRequest(msg)) {
+          speech.request(spec.name, senderOf(slot), msg, (reply) => instance.post(reply));
+        } else if (msg.t === "store") {
           instance.post({ t: "stored", req: msg.req, ...storeReply(spec, msg.op) });
         } else if (msg.t === "llm-open") {
           const emit = (data: { status?: number; chunk?: string; end?: boolean; error?: string }) =>
@@ -610,6 +634,7 @@ export function createHost(options: HostOptions): Host {
   const onExit = (slot: Slot, instance: Instance, why: string) => {
     if (slot.instance !== instance || stopping) return;
     slot.instance = undefined;
+    speech.ownerGone(slot.spec.name);
     slot.lastError = why;
     keepCounters(slot, instance);
     const decision = slot.restarts.failure(clock.now());
@@ -644,6 +669,7 @@ export function createHost(options: HostOptions): Host {
     const inst = slot.instance;
     slot.instance = undefined;
     slot.pending = [];
+    speech.ownerGone(slot.spec.name);
     if (inst) await inst.stop();
     slot.errorLog.close();
   };
@@ -744,6 +770,12 @@ export function createHost(options: HostOptions): Host {
       const text = typeof line === "string" ? line : line.text;
       const msg = meta.message ?? parseInbound(text);
       const by = echo.match(text, clock.now());
+      // The floor and the turns see the line first: a barge-in's stop goes out before any bot
+      // runs, and the message carries the turn it starts.
+      speech.conversation.inbound(msg.type, msg.fields, by !== undefined);
+      // Only the user's speech belongs to a turn: a key press or a motion's end during the turn
+      // is no part of it, so what its handlers send is not cut when the user speaks again.
+      const turn = msg.type.startsWith("RECOG_EVENT_") ? speech.conversation.currentTurn() : 0;
       // Serialised once, and only when some bot receives this type.
       let json: string | undefined;
       let id = 0;
@@ -763,6 +795,7 @@ export function createHost(options: HostOptions): Host {
             args: eventArgs(msg.type, msg.fields),
             echo: by === undefined ? null : { by },
             connection: meta.connection ?? connection ?? "",
+            turn,
           });
         }
         if (loading || !slot.instance) {
@@ -776,6 +809,7 @@ export function createHost(options: HostOptions): Host {
     connected(id) {
       connection = id;
       audio.connected();
+      speech.conversation.connected(id);
       // Re-checked against the new connection's guard context; the Link keeps only what passes
       // (and writes what passes now but did not at the last disconnect).
       publishSetup();
@@ -787,6 +821,7 @@ export function createHost(options: HostOptions): Host {
     disconnected() {
       connection = undefined;
       audio.disconnected();
+      speech.conversation.disconnected();
       // The guard context may have changed (e.g. Plugin_Variables' list is no longer known): the
       // Link replays its setup units at the next connect, so it must get only lines that pass now.
       publishSetup();
@@ -828,6 +863,8 @@ export function createHost(options: HostOptions): Host {
     sendAsOperator(line, options) {
       return outbound.sendAsOperator(line, options);
     },
+
+    conversation: speech.view,
 
     status() {
       return [...slots.values()].map((s) => {
@@ -872,6 +909,7 @@ export function createHost(options: HostOptions): Host {
       if (stopping) return;
       stopping = true;
       watcher?.close();
+      speech.conversation.close();
       const all: Promise<unknown>[] = [];
       for (const slot of slots.values()) {
         if (slot.backoff !== undefined) clock.clearTimeout(slot.backoff);

@@ -40,8 +40,8 @@ export interface InstanceDeps {
   log: Logger;
   /** A fresh id for a message that runs bot code (ids are global, so one JSON serves all bots). */
   nextId(): number;
-  /** Checks and sends a line for this bot. */
-  send(line: string): Promise<SendReply>;
+  /** Checks and sends a line for this bot (`turn`: the turn of the handler that sent it). */
+  send(line: string, turn?: number): Promise<SendReply>;
   /** The bot replaced its per-connection setup lines. */
   setup(lines: string[]): void;
   /** The process ended without being asked to (crash, OOM, watchdog kill). */
@@ -59,6 +59,15 @@ export interface InstanceDeps {
   spawn?(plan: LaunchPlan, handlers: ProcessHandlers): BotProcess;
 }
 
+/**
+ * The bot's speech requests (conversation, #14), reaching the host through `onFeature` and
+ * answered with `spoken` / `avatar` through {@link Instance.post}.
+ */
+export type SpeechRequest = Extract<
+  BotToHost,
+  { t: "speak" | "stream" | "speak-cancel" | "avatar-get" }
+>;
+
 /** Outcome of loading. */
 export type LoadResult = { ok: true } | { ok: false; error: string };
 
@@ -73,6 +82,11 @@ export interface Instance {
   lifecycle(kind: "start" | "connected" | "disconnected", connection?: string): void;
   /** Writes a feature's host → bot message (batched with the rest; dropped once the bot is gone). */
   post(msg: HostToBot): void;
+  /**
+   * Tells the bot that `turn` is over (conversation, #14): its signal aborts, which runs the bot's
+   * abort listeners, so it is watched and acknowledged like a hook.
+   */
+  turnEnded(turn: number, by: string): void;
   /** Tells the bot one of its setup lines was refused (its `onError` hooks run). */
   setupRefused(line: string, refusal: Refusal): void;
   /** Asks the bot to run its stop hooks, then ends the process (bounded by the handler budget). */
@@ -216,7 +230,7 @@ export function startInstance(d: InstanceDeps): Instance {
       case "send": {
         const req = msg.req;
         results.started(req, msg.want === true);
-        d.send(msg.line).then((r) => {
+        d.send(msg.line, msg.turn).then((r) => {
           const answer = results.finished(req, r);
           if (answer) answerSend(req, answer);
         });
@@ -397,6 +411,12 @@ export function startInstance(d: InstanceDeps): Instance {
     },
     post(msg) {
       if (state !== "gone") write(msg);
+    },
+    turnEnded(turn, by) {
+      if (state !== "ready") return;
+      const id = d.nextId();
+      watchdog.sent(id);
+      write({ t: "turn-ended", id, now: clock.now(), turn, by });
     },
     setupRefused(line, refusal) {
       if (state !== "ready") return;

@@ -26,7 +26,37 @@ export const botToHostSchema = z.discriminatedUnion("t", [
   }),
   z.object({ t: z.literal("load-error"), error: errorReport }),
   z.object({ t: z.literal("ack"), id: int }),
-  z.object({ t: z.literal("send"), req: int, line: text, want: z.boolean().optional() }),
+  z.object({
+    t: z.literal("send"),
+    req: int,
+    line: text,
+    want: z.boolean().optional(),
+    turn: int.optional(),
+  }),
+  z.object({
+    t: z.literal("speak"),
+    req: int,
+    model: z.string().max(1000),
+    voice: z.string().max(1000),
+    text,
+    turn: int.optional(),
+    priority: z.number().finite().optional(),
+    uninterruptible: z.boolean().optional(),
+  }),
+  z.object({
+    t: z.literal("stream"),
+    req: int,
+    model: z.string().max(1000).optional(),
+    voice: z.string().max(1000).optional(),
+    turn: int.optional(),
+    priority: z.number().finite().optional(),
+    uninterruptible: z.boolean().optional(),
+    firstChunkAtComma: z.number().int().nonnegative().max(1000).optional(),
+    chunk: text.optional(),
+    end: z.boolean().optional(),
+  }),
+  z.object({ t: z.literal("speak-cancel"), req: int }),
+  z.object({ t: z.literal("avatar-get"), req: int }),
   z.object({ t: z.literal("want"), req: int }),
   z.object({ t: z.literal("setup"), lines: z.array(text).max(200) }),
   z.object({
@@ -101,8 +131,12 @@ function fastPath(raw: unknown): BotToHost | undefined {
   if (
     m.t === "send" && isInt(m.req) && typeof m.line === "string" && m.line.length <= MAX_TEXT
   ) {
-    if (m.want === true) return { t: "send", req: m.req, line: m.line, want: true };
-    if (m.want === undefined) return { t: "send", req: m.req, line: m.line };
+    if (m.turn !== undefined && !isInt(m.turn)) return undefined;
+    const out: Extract<BotToHost, { t: "send" }> = { t: "send", req: m.req, line: m.line };
+    if (m.turn !== undefined) out.turn = m.turn as number;
+    if (m.want === true) out.want = true;
+    else if (m.want !== undefined) return undefined;
+    return out;
   }
   return undefined;
 }

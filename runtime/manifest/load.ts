@@ -14,7 +14,7 @@ import type { z } from "zod";
 import { CATALOG } from "../catalog/messages.gen.ts";
 import { BOT_NAME, type BotEntry, DEFAULTS, KNOWN_KEYS, manifestSchema } from "./schema.ts";
 import { closest } from "../text/suggest.ts";
-import type { BotSpec, Grant, Manifest } from "./types.ts";
+import type { BargeIn, BotSpec, Grant, Manifest } from "./types.ts";
 import { mmdbotCommand } from "../paths/invocation.ts";
 
 /** One thing wrong with the manifest, with where it is and how to fix it. */
@@ -257,6 +257,11 @@ export function parseManifest(text: string, file: string, options: LoadOptions =
         },
       }),
     };
+    if (entry.speech) {
+      spec.speech = {};
+      if (entry.speech.priority !== undefined) spec.speech.priority = entry.speech.priority;
+      if (entry.speech.barge_in !== undefined) spec.speech.bargeIn = bargeIn(entry.speech.barge_in);
+    }
     if (spec.restart.maxBackoffMs < spec.restart.initialBackoffMs) {
       botAt(
         ["restart", "max_backoff_ms"],
@@ -268,7 +273,20 @@ export function parseManifest(text: string, file: string, options: LoadOptions =
   }
 
   if (problems.length > 0) throw new ManifestError(problems);
-  return { file: absFile, bots, disabled };
+  const manifest: Manifest = { file: absFile, bots, disabled };
+  const c = parsed.data.conversation;
+  if (c) {
+    manifest.conversation = {};
+    if (c.floor) manifest.conversation.floor = c.floor;
+    if (c.barge_in) manifest.conversation.bargeIn = bargeIn(c.barge_in);
+    if (c.false_interruption) manifest.conversation.falseInterruption = c.false_interruption;
+  }
+  return manifest;
+}
+
+/** `barge_in:` as written to the policy the host applies. */
+function bargeIn(b: "stop" | "finish-sentence" | "ignore" | { after_ms: number }): BargeIn {
+  return typeof b === "string" ? b : { afterMs: b.after_ms };
 }
 
 /** A problem derived from one zod issue, before it is given a position. */
@@ -299,6 +317,11 @@ const FIELD_FIX: Record<string, string> = {
   permissions: "write a map, e.g. permissions: { read: [data/] }",
   budgets: "write a map, e.g. budgets: { handler_ms: 2000, heap_mb: 64 }",
   restart: "write a map, e.g. restart: { max_failures: 5 }",
+  speech: "write a map, e.g. speech: { priority: 1, barge_in: stop }",
+  conversation: "write a map, e.g. conversation: { floor: first-claim, barge_in: stop }",
+  barge_in: "write stop, finish-sentence, ignore, or { after_ms: 500 }",
+  floor: "write first-claim (one bot answers a turn), queue (all, in order) or priority",
+  false_interruption: "write resume (say the cut sentence again) or drop",
 };
 
 /** Which {@link KNOWN_KEYS} list applies to the object at `path`. */

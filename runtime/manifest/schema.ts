@@ -89,6 +89,28 @@ export const restartSchema = z.strictObject({
   window_ms: positiveInt("milliseconds").optional(),
 });
 
+/** What the user's speech does to a bot's speech (runtime/conversation/types.ts). */
+export const bargeInSchema = z.union([
+  z.enum(["stop", "finish-sentence", "ignore"]),
+  z.strictObject({ after_ms: positiveInt("milliseconds of user speech") }),
+], { error: "expected stop, finish-sentence, ignore or { after_ms: 500 }" });
+
+/** `speech:` of one bot: its place in the conversation. */
+export const speechSchema = z.strictObject({
+  priority: z.number({ error: "expected a number" }).int({ error: "expected a whole number" })
+    .optional(),
+  barge_in: bargeInSchema.optional(),
+});
+
+/** The top-level `conversation:` block. */
+export const conversationSchema = z.strictObject({
+  floor: z.enum(["first-claim", "queue", "priority"], {
+    error: "expected first-claim, queue or priority",
+  }).optional(),
+  barge_in: bargeInSchema.optional(),
+  false_interruption: z.enum(["resume", "drop"], { error: "expected resume or drop" }).optional(),
+});
+
 /** One entry under `bots:`. */
 export const botEntrySchema = z.strictObject({
   module: z.string().min(1).optional(),
@@ -102,11 +124,13 @@ export const botEntrySchema = z.strictObject({
   budgets: budgetsSchema.optional(),
   restart: restartSchema.optional(),
   isolation: z.enum(["os", "any"], { error: "expected os or any" }).optional(),
+  speech: speechSchema.optional(),
 });
 
 /** The whole file. A bot entry may be empty (`greeter:` alone means "all defaults"). */
 export const manifestSchema = z.strictObject({
   bots: z.record(z.string(), botEntrySchema.nullable()),
+  conversation: conversationSchema.optional(),
 });
 
 /** A bot entry as written in the file. */
@@ -121,4 +145,6 @@ export const KNOWN_KEYS: Record<string, readonly string[]> = {
   permissions: Object.keys(permissionsSchema.shape),
   budgets: Object.keys(budgetsSchema.shape),
   restart: Object.keys(restartSchema.shape),
+  speech: Object.keys(speechSchema.shape),
+  conversation: Object.keys(conversationSchema.shape),
 };

@@ -74,6 +74,27 @@ export interface BotSpec {
   origin: { file: string; line: number };
   /** Where its `receive:` list is, when it has one (warnings name the line to change). */
   receiveAt?: { file: string; line: number };
+  /** The bot's place in the conversation (`speech:`); defaults from `conversation:`. */
+  speech?: SpeechSettings;
+}
+
+/** What the user's speech does to a bot's speech (see runtime/conversation/types.ts). */
+export type BargeIn = "stop" | "finish-sentence" | "ignore" | { afterMs: number };
+
+/** A bot's `speech:` entry. */
+export interface SpeechSettings {
+  /** Higher wins the turn under `conversation.floor: priority` (default 0). */
+  priority?: number;
+  bargeIn?: BargeIn;
+}
+
+/** The manifest's `conversation:` block. */
+export interface ConversationSettings {
+  /** Who answers a turn when several bots speak: `first-claim` (default), `queue`, `priority`. */
+  floor?: "first-claim" | "queue" | "priority";
+  bargeIn?: BargeIn;
+  /** An empty or echo-only result after a barge-in: say the cut sentence again (`resume`). */
+  falseInterruption?: "resume" | "drop";
 }
 
 /** The whole manifest. */
@@ -84,6 +105,8 @@ export interface Manifest {
   bots: readonly BotSpec[];
   /** Bots with `enabled: false`, validated like the others and listed by `check`, never started. */
   disabled?: readonly BotSpec[];
+  /** The conversation's policies (`conversation:`); defaults when absent. */
+  conversation?: ConversationSettings;
 }
 
 /** The load timeout `start` gives a bot whose manifest entry sets no `budgets.load_ms`. */

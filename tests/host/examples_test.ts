@@ -1,7 +1,7 @@
 /**
  * The example bots in bots/ (the README tutorial) run as the manifest says, each in its own
- * sandboxed process, against a small stand-in for MMDAgent-EX in the sink: it echoes each line and
- * ends speech one virtual second after SYNTH_START.
+ * sandboxed process, against a small stand-in for MMDAgent-EX in the sink: it echoes each line,
+ * starts speech at once and ends it one virtual second after SYNTH_START (at once on SYNTH_STOP).
  */
 import { assert, assertEquals, assertMatch } from "../assert.ts";
 import { createHost, type Host } from "../../runtime/host/host.ts";
@@ -29,16 +29,32 @@ async function examples(
   const clock = new VirtualClock(Date.UTC(2025, 0, 1, 9, 30));
   const said: string[] = [];
   const lines: string[] = [];
+  const speaking = new Map<string, number>();
   // deno-lint-ignore prefer-const -- assigned after the sink that uses it is built
   let host!: Host;
   const sink = (unit: WireUnit): Promise<SendOutcome> => {
     lines.push(unit.text);
     const m = unit.text.match(/^SYNTH_START\|([^|]+)\|[^|]+\|(.*)$/);
+    queueMicrotask(() => host.deliver(unit.text));
     if (m) {
       said.push(m[2]);
-      clock.setTimeout(() => host.deliver(`SYNTH_EVENT_STOP|${m[1]}`), 1000);
+      // As the binary: a start event, the end a (virtual) second later, or at once on a stop.
+      queueMicrotask(() => host.deliver(`SYNTH_EVENT_START|${m[1]}`));
+      speaking.set(
+        m[1],
+        clock.setTimeout(() => {
+          speaking.delete(m[1]);
+          host.deliver(`SYNTH_EVENT_STOP|${m[1]}`);
+        }, 1000),
+      );
     }
-    queueMicrotask(() => host.deliver(unit.text));
+    const stop = unit.text.match(/^SYNTH_STOP\|([^|]+)$/);
+    const t = stop ? speaking.get(stop[1]) : undefined;
+    if (stop && t !== undefined) {
+      clock.clearTimeout(t);
+      speaking.delete(stop[1]);
+      queueMicrotask(() => host.deliver(`SYNTH_EVENT_STOP|${stop[1]}`));
+    }
     return Promise.resolve({ status: "written", connection: "test" });
   };
   host = createHost({

@@ -19,9 +19,11 @@ bot.on("RECOG_EVENT_STOP", async (ctx) => {
   }
   if (said.startsWith("remind ")) {
     const ms = Number(said.slice(7));
-    ctx.after(ms, async () => {
-      await ctx.send("MESSAGE", "reminder", String(ctx.now()));
-      ctx.after(500, () => void ctx.send("MESSAGE", "again", String(ctx.now())));
+    // A reminder outlives the turn that set it: sent from the bot's context, not the turn's.
+    const bg = ctx.background;
+    bg.after(ms, async () => {
+      await bg.send("MESSAGE", "reminder", String(bg.now()));
+      bg.after(500, () => void bg.send("MESSAGE", "again", String(bg.now())));
     });
   }
 });
