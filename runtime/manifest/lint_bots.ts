@@ -41,12 +41,12 @@ export function suggestType(type: string): string | undefined {
 }
 
 /** How a bot's source uses a message type. */
-export type TypeUseKind = "on" | "waitFor" | "hear" | "send" | "speak";
+export type TypeUseKind = "on" | "waitFor" | "hear" | "send";
 
 /** One use of a message type found in a bot's source. */
 export interface TypeUse {
   kind: TypeUseKind;
-  /** The type (for `speak`: the event it waits for, `SYNTH_EVENT_STOP`). */
+  /** The message type. */
   type: string;
   /** 1-based line and column of the literal. */
   line: number;
@@ -61,7 +61,8 @@ const PATTERNS: [TypeUseKind, RegExp][] = [
   ["waitFor", new RegExp(String.raw`\.waitFor\(\s*\[([^\]\n]*)\]`, "g")],
   ["hear", /\.hear\(\s*\/\^\(?([A-Z][A-Z0-9_]*)(?:\\\||\$|\/|\)|\|)/g],
   ["send", new RegExp(String.raw`\.sendRaw\(\s*` + STRING, "g")],
-  ["speak", /\.speak\(/g],
+  // No `ctx.speak` entry: the host's speech floor answers it with its own utterance's result, so
+  // a bot that speaks need not receive SYNTH_EVENT_STOP.
 ];
 
 /** Every literal use of a message type in `text`, in source order. */
@@ -72,10 +73,6 @@ export function scanTypeUses(text: string): TypeUse[] {
     re.lastIndex = 0;
     for (let m = re.exec(text); m !== null; m = re.exec(text)) {
       const at = position(starts, m.index + m[0].length - (m[0].length - m[0].indexOf("(") - 1));
-      if (kind === "speak") {
-        uses.push({ kind, type: "SYNTH_EVENT_STOP", ...at });
-        continue;
-      }
       const literal = m[1] ?? m[2] ?? m[3] ?? "";
       const list = m[0].includes("[")
         ? [...literal.matchAll(/["'`]([^"'`]+)["'`]/g)].map((x) => x[1])
@@ -110,7 +107,6 @@ const WHAT: Record<TypeUseKind, string> = {
   waitFor: "a waitFor of",
   hear: "a hear pattern for",
   send: "a line of type",
-  speak: "ctx.speak, which waits for",
 };
 
 /** Where a `receive` list is, for the fix text: the manifest line, or the bot's entry. */
@@ -145,7 +141,7 @@ export function lintUses(spec: BotSpec, file: string, uses: readonly TypeUse[]):
   const all = spec.receive.includes("*");
   const receives = new Set(spec.receive);
   for (const u of uses) {
-    const guess = u.kind === "speak" ? undefined : suggestType(u.type);
+    const guess = suggestType(u.type);
     if (guess) {
       out.push({
         severity: "warning",
@@ -167,8 +163,7 @@ export function lintUses(spec: BotSpec, file: string, uses: readonly TypeUse[]):
       col: u.col,
       code: "type-not-received",
       message: `bot "${spec.name}": ${WHAT[u.kind]} ${u.type}, but the bot's receive list ` +
-        `(${receiveWhere(spec)}) filters ${u.type} out, so ` +
-        (u.kind === "speak" ? "every speak times out" : "it never fires"),
+        `(${receiveWhere(spec)}) filters ${u.type} out, so it never fires`,
       fix: `add ${u.type} to receive: at ${receiveWhere(spec)}`,
     });
   }
