@@ -191,7 +191,11 @@ async function pickManifest(options: TestRuntimeOptions): Promise<Manifest> {
         }\`)`,
     );
   }
-  return { file: manifest.file, bots: all.filter((b) => names.includes(b.name)) };
+  return {
+    file: manifest.file,
+    bots: all.filter((b) => names.includes(b.name)),
+    ...(manifest.conversation ? { conversation: manifest.conversation } : {}),
+  };
 }
 
 const tick = () => new Promise<void>((r) => setTimeout(r, 0));
