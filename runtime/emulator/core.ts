@@ -375,6 +375,19 @@ export class Emulator {
     if (this.#peers.size === 0) return;
     const bytes = formatOutbound(type, args);
     const line = args !== null && args !== "" ? `${type}|${args}` : type;
+    if (bytes[bytes.length - 1] !== 0x0a) {
+      // The real binary does this to a long text's LIPSYNC_START: the peer gets it glued to the
+      // next message, and the mouth stops early.
+      this.#reportFault({
+        kind: "cut",
+        bytes: hex(bytes.subarray(0, 32)),
+        explanation:
+          `MMDAgent-EX would send a ${type} line of ${
+            new TextEncoder().encode(line).length
+          } bytes: cut at ${OUTBOUND_MAX} bytes without LF and glued to the next message ` +
+          "(for SYNTH_START: keep each text under about 300 characters)",
+      });
+    }
     for (const fn of this.#outputs) fn(line, bytes);
   }
 

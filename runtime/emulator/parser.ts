@@ -29,7 +29,9 @@ export type FaultKind =
   | "held"
   | "split"
   | "mangle"
-  | "overrun";
+  | "overrun"
+  /** A line MMDAgent-EX sends was longer than its 2048-byte limit: cut, without LF (speech.md §4). */
+  | "cut";
 
 /** One input that the real MMDAgent-EX would mishandle. */
 export interface Fault {

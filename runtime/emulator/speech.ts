@@ -31,13 +31,15 @@ export function synthDurationMs(text: string): number {
   return 700 + 120 * [...text].length;
 }
 
-/** A lip-sync sequence for a text: one vowel per character, 120 ms each (capped at 200 pairs). */
+/**
+ * A lip-sync sequence for a text: one vowel per character, 120 ms each. Uncapped, as the real
+ * plugin's list is: about 6 bytes per character, so a text of more than about 330 characters makes a
+ * `LIPSYNC_START` line over MMDAgent-EX's 2048-byte limit (observed: 674 characters gave 4.1 kB).
+ */
 export function synthLipsync(text: string): string {
   const vowels = ["a", "i", "u", "e", "o"];
   const n = Math.max(1, [...text].length);
-  const pairs = Math.min(n, 200);
-  const each = Math.round((120 * n) / pairs);
-  return Array.from({ length: pairs }, (_, i) => `${vowels[i % 5]},${each}`).join(",");
+  return Array.from({ length: n }, (_, i) => `${vowels[i % 5]},120`).join(",");
 }
 
 /** Length of a RIFF/WAVE file's audio in ms, or undefined when it is not one. */
