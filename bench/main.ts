@@ -17,6 +17,7 @@ import { measureHotLatency } from "./hot_latency.ts";
 import type { SoakResult } from "./soak.ts";
 import { measureAudio } from "./audio.ts";
 import { measureAttacks } from "./attack.ts";
+import { measureConversation } from "./conversation.ts";
 
 const fmt = (n: number, d = 3) => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
 
@@ -46,6 +47,9 @@ const audio = await measureAudio();
 
 // Fair service (#13): the normal bot's latency while one other bot attacks, beside quiet.
 const attacks = await measureAttacks(300);
+
+// Conversation (#14): the runtime's own share of barge-in and streamed speech (host speech path).
+const conversation = await measureConversation();
 
 // A million lines per handler form through one bot, in its own process so gc() can be exposed.
 const soakLines = Number(Deno.env.get("MMDBOT_BENCH_SOAK_LINES") ?? 1_000_000);
@@ -170,6 +174,25 @@ const rows: Row[] = [
     "≤ lookahead",
   ],
   ["", "", "", ""],
+  [
+    "conversation: the host's speech path (floor, segmenter, guard → sink), runtime share only",
+    "",
+    "",
+    "",
+  ],
+  [
+    "barge-in: RECOG_EVENT_START in → SYNTH_STOP out p50 / p99 (ms)",
+    `${fmt(conversation.bargeIn.p50)} / ${fmt(conversation.bargeIn.p99)}`,
+    `${conversation.trials} trials`,
+    "p99 ≤ 10 ms",
+  ],
+  [
+    "streaming: sentence complete → SYNTH_START out p50 / p99 (ms)",
+    `${fmt(conversation.streaming.p50)} / ${fmt(conversation.streaming.p99)}`,
+    "bot pipe not included",
+    "p50 ≤ 5 ms",
+  ],
+  ["", "", "", ""],
   [`soak: ${soakLines} lines per handler form through one bot (host in-process)`, "", "", ""],
   ...soak.phases.map((p): Row => [
     `${p.form}: lines/s, CPU µs/line host / bot`,
@@ -232,6 +255,7 @@ const results = {
   hot,
   audio,
   attacks,
+  conversation,
   soak,
 };
 Deno.mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
