@@ -13,6 +13,7 @@
  * user sees. Resampling, the part that is hard to get right, uses libsamplerate (`resample.ts`).
  */
 import { type SampleFormat, samplesToFloat } from "./pcm.ts";
+import { MmdbotError } from "../errors/error.ts";
 
 /** A decoded WAV file. */
 export interface DecodedWav {
@@ -31,7 +32,7 @@ export interface DecodedWav {
 }
 
 /** Why a file is not a WAV this decoder can read; `code` is stable for tests and callers. */
-export class WavError extends Error {
+export class WavError extends MmdbotError {
   /** `not-riff`, `rifx`, `rf64`, `not-wave`, `no-fmt`, `no-data`, `unsupported-format` or `bad-format`. */
   readonly code: string;
   /** Builds an error whose message says what is wrong with which file and how to fix it. */

@@ -13,11 +13,12 @@ import { Emulator } from "../emulator/core.ts";
 import { serveTcp } from "../emulator/tcp_server.ts";
 import { loadScenario, runScenario, ScenarioError } from "../emulator/scenario.ts";
 import type { Logger } from "../log/logger.ts";
+import { fileURLToPath } from "node:url";
 
 /** The scenario the demo plays unless told otherwise. */
 export const DEFAULT_SCENARIO = "examples/scenarios/greet.yaml";
 /** The runtime's entry point, next to this file. */
-const MAIN = new URL("./main.ts", import.meta.url).pathname;
+const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
 /** Permissions of `deno task start`. */
 export const RUNTIME_PERMISSIONS = [
   "--no-prompt",

@@ -7,6 +7,7 @@ import type { Command } from "commander";
 import { isMap, isSeq, parseDocument, type YAMLMap } from "yaml";
 import { BOT_NAME } from "../manifest/schema.ts";
 import { fail } from "./program.ts";
+import { MmdbotError } from "../errors/error.ts";
 import { dirname, join, resolve } from "node:path";
 import { DEFAULT_MANIFEST, PROJECT_DIR } from "../paths/project.ts";
 import {
@@ -28,7 +29,7 @@ export interface Scaffold {
 }
 
 /** Why `new` refused: the message says what to do instead. */
-export class ScaffoldError extends Error {
+export class ScaffoldError extends MmdbotError {
   /** Builds the error. */
   constructor(message: string) {
     super(message);

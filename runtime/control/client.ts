@@ -27,6 +27,7 @@ import {
   zodMessage,
 } from "./protocol.ts";
 import { mmdbotCommand, shellPath } from "../paths/invocation.ts";
+import { MmdbotError } from "../errors/error.ts";
 
 /** Options of {@link findRuntime}. */
 export interface FindOptions {
@@ -37,7 +38,7 @@ export interface FindOptions {
 }
 
 /** Thrown by calls that need a running runtime when there is none. */
-export class NoRuntimeError extends Error {
+export class NoRuntimeError extends MmdbotError {
   /** Builds the message: which `.mdf`, and how to start a runtime for it. */
   constructor(mdfPath: string | undefined) {
     const start = mmdbotCommand(mdfPath ? `start ${shellPath(mdfPath)}` : "start");

@@ -27,6 +27,7 @@
  */
 import { basename, isAbsolute, join, resolve } from "node:path";
 import { z } from "zod";
+import { MmdbotError } from "../errors/error.ts";
 
 /** The files of one runtime's control endpoint. */
 export interface EndpointPaths {
@@ -71,7 +72,7 @@ export const RUNTIME_DIR_ENV = "MMDBOT_RUNTIME_DIR";
 const MAX_SOCKET_PATH = 103;
 
 /** A control endpoint problem a person can act on. */
-export class EndpointError extends Error {
+export class EndpointError extends MmdbotError {
   /** What to do about it. */
   readonly fix: string;
   /** Builds an error whose message ends with the fix. */

@@ -23,6 +23,7 @@ import { loadPage } from "./page.ts";
 import { createRing } from "./ring.ts";
 import type { DashboardSource } from "./source.ts";
 import { createSseHub } from "./sse.ts";
+import { MmdbotError } from "../errors/error.ts";
 
 /** Options of {@link serveDashboard}. */
 export interface DashboardOptions {
@@ -50,7 +51,7 @@ export interface Dashboard {
 }
 
 /** Why the dashboard could not start. */
-export class DashboardError extends Error {
+export class DashboardError extends MmdbotError {
   /** Builds the error. */
   constructor(message: string) {
     super(message);

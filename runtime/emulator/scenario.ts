@@ -25,6 +25,7 @@ import { isMap, isSeq, LineCounter, type Node, parseDocument, type YAMLMap } fro
 import { z } from "zod";
 import type { Clock } from "../clock/clock.ts";
 import type { Emulator } from "./core.ts";
+import { MmdbotError } from "../errors/error.ts";
 
 /** What one step does. */
 export type ScenarioAction =
@@ -74,7 +75,7 @@ export interface ScenarioProblem {
 }
 
 /** A scenario file that cannot be used; `message` lists every problem as `file:line:col`. */
-export class ScenarioError extends Error {
+export class ScenarioError extends MmdbotError {
   /** Every problem found, in file order. */
   readonly problems: readonly ScenarioProblem[];
   /** Creates the error from its problems. */

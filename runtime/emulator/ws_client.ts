@@ -26,6 +26,7 @@ import {
   RETRY_INTERVAL_MS,
 } from "./tcp_client.ts";
 import { acceptFor, encodeFrame, FrameReader, OP, randomKey } from "./ws_frame.ts";
+import { MmdbotError } from "../errors/error.ts";
 
 /** Pause before retrying with a new directory after `429 Too Many Requests`. */
 export const TOO_MANY_RETRY_MS = 200;
@@ -53,7 +54,7 @@ export interface WsClientOptions {
 }
 
 /** A refused handshake, with the text Poco's exception would carry. */
-export class HandshakeError extends Error {
+export class HandshakeError extends MmdbotError {
   /** `tooManyRequests`: the reason phrase contains "Too Many Requests". */
   constructor(message: string, readonly tooManyRequests = false) {
     super(message);

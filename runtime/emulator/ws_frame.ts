@@ -4,6 +4,7 @@
  * free space of its shared receive buffer, so the emulator needs the frame boundaries and the
  * announced payload size before the payload itself arrives.
  */
+import { MmdbotError } from "../errors/error.ts";
 
 /** WebSocket opcodes. */
 export const OP = {
@@ -81,7 +82,7 @@ export function randomKey(): string {
 }
 
 /** Raised when a frame announces more payload than the receiver accepts (Poco throws). */
-export class FrameTooLargeError extends Error {
+export class FrameTooLargeError extends MmdbotError {
   /** `size` was announced, `limit` was free. */
   constructor(readonly size: number, readonly limit: number) {
     super(`WebSocket frame of ${size} bytes does not fit the ${limit} bytes of free buffer`);

@@ -30,6 +30,7 @@ import { type BotWatcher, watchBots } from "./reload.ts";
 import { createRssSampler } from "./rss_watch.ts";
 import { type BotState, createRestarts, type Restarts } from "./supervisor.ts";
 import { type ConversationView, createHostSpeech, isSpeechRequest } from "./speech.ts";
+import { fileURLToPath } from "node:url";
 
 export type { BotState } from "./supervisor.ts";
 export { OPERATOR } from "./outbound.ts";
@@ -241,7 +242,7 @@ interface Slot {
 /** Messages kept for a bot while it loads; more are dropped (and counted). */
 export const PENDING_WHILE_LOADING = 1000;
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Absolute path of the bot process entry. */
 export const BOT_ENTRY: string = ROOT + "runtime/bot/entry.ts";

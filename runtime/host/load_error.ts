@@ -11,6 +11,7 @@
  */
 import type { ErrorReport } from "../bot/protocol.ts";
 import { withPermissionFix } from "../manifest/permission_hint.ts";
+import { fileURLToPath } from "node:url";
 
 /** Where an error happened in the author's code. */
 export interface ErrorLocation {
@@ -55,7 +56,7 @@ function digitsEnd(text: string, i: number, end: number): number {
 
 function toPath(url: string): string {
   try {
-    return decodeURIComponent(new URL(url).pathname);
+    return fileURLToPath(url);
   } catch {
     return url;
   }

@@ -25,6 +25,7 @@ import { launchSpecOf } from "./host.ts";
 import { startInstance } from "./instance.ts";
 import { displayPath } from "./load_error.ts";
 import { permissionFix } from "../manifest/permission_hint.ts";
+import { fileURLToPath } from "node:url";
 
 /** One thing wrong with a bot, at a place in a file. */
 export interface BotProblem {
@@ -67,7 +68,7 @@ export interface ValidateOptions {
   typeCheck?: boolean;
 }
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /** This repository's Deno config: bots are type-checked as the repository's code is. */
 export const REPO_CONFIG: string = ROOT + "deno.json";
@@ -312,7 +313,7 @@ function splitFix(text: string): [string, string] {
 
 function fileOf(url: string): string {
   try {
-    return decodeURIComponent(new URL(url).pathname);
+    return fileURLToPath(url);
   } catch {
     return url;
   }

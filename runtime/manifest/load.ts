@@ -16,6 +16,7 @@ import { BOT_NAME, type BotEntry, DEFAULTS, KNOWN_KEYS, manifestSchema } from ".
 import { closest } from "../text/suggest.ts";
 import type { BargeIn, BotSpec, Grant, Manifest } from "./types.ts";
 import { mmdbotCommand } from "../paths/invocation.ts";
+import { MmdbotError } from "../errors/error.ts";
 
 /** One thing wrong with the manifest, with where it is and how to fix it. */
 export interface ManifestProblem {
@@ -39,7 +40,7 @@ export function formatProblem(p: ManifestProblem): string {
  * Thrown by {@link loadManifest} and {@link parseManifest}; `message` lists every problem, one per
  * line, and `problems` has them as data.
  */
-export class ManifestError extends Error {
+export class ManifestError extends MmdbotError {
   /** Every problem found. */
   readonly problems: readonly ManifestProblem[];
   /** Creates the error from its problems (listed in file order). */

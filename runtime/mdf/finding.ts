@@ -9,6 +9,7 @@ import type { Origin } from "./plan_types.ts";
 export type { Severity } from "../text/diagnostic.ts";
 import type { Diagnostic, Severity } from "../text/diagnostic.ts";
 import { formatDiagnostic } from "../text/diagnostic.ts";
+import { MmdbotError } from "../errors/error.ts";
 
 /** One lint result, always tied to a place in a file: a {@link Diagnostic}. */
 export type Finding = Diagnostic;
@@ -36,7 +37,7 @@ export const formatFinding: (f: Finding) => string = formatDiagnostic;
  * throw new MdfError("env-unterminated", { file: "a.mdf", line: 3 }, "…", "close it with `}`");
  * ```
  */
-export class MdfError extends Error {
+export class MdfError extends MmdbotError {
   /** Stable identifier, as in {@link Finding.code}. */
   readonly code: string;
   readonly file: string;

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { TrafficRecord } from "./schema.ts";
+import { MmdbotError } from "../errors/error.ts";
 
 /** zod schema of one {@link TrafficRecord}. */
 export const trafficRecordSchema: z.ZodType<TrafficRecord> = z.object({
@@ -18,7 +19,7 @@ export const trafficRecordSchema: z.ZodType<TrafficRecord> = z.object({
 });
 
 /** A recording that could not be read, with every bad line as `file:line: problem`. */
-export class RecordingError extends Error {
+export class RecordingError extends MmdbotError {
   /** One entry per bad line. */
   readonly problems: readonly string[];
   /** Builds the error from its problems. */

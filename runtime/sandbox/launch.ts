@@ -30,6 +30,7 @@ import type { DetectedSandbox } from "./detect.ts";
 import { BWRAP_PACKAGE } from "./detect.ts";
 import { describeGrants, describeLevel } from "./report.ts";
 import type { LaunchPlan, LaunchSpec } from "./types.ts";
+import { MmdbotError } from "../errors/error.ts";
 
 /** Where HOME and DENO_DIR live inside the OS sandbox (a private tmpfs). */
 export const SANDBOX_TMP = "/tmp";
@@ -44,7 +45,7 @@ export interface BuildOptions {
 }
 
 /** Thrown when a bot requires the OS layer (`isolation: os`) and this machine has none. */
-export class SandboxUnavailableError extends Error {
+export class SandboxUnavailableError extends MmdbotError {
   /** Creates the error for bot `name`; the message names the missing tool and the package. */
   constructor(name: string, why: string) {
     super(

@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { MmdbotError } from "../errors/error.ts";
 /** Name of the file that marks a prepared folder (written last) and lists its packages. */
 export const READY_FILE = "mmdbot-packages.json";
 
@@ -29,7 +30,7 @@ export interface NpmCacheOptions {
 }
 
 /** Preparing a bot's npm packages failed; the message names the package and the fix. */
-export class NpmCacheError extends Error {
+export class NpmCacheError extends MmdbotError {
   /** The package that failed, as the manifest names it (`npm:yaml@2.9.1`), when known. */
   readonly packageName?: string;
   /** Creates the error for bot `bot`. */

@@ -37,6 +37,7 @@ import { startupFst } from "./content.ts";
 import { type DeliverResult, operatorDeliveries } from "./delivery.ts";
 import { createRuntime, type Runtime, type RuntimeService } from "./runtime.ts";
 import type { TrafficTap } from "./traffic.ts";
+import { MmdbotError } from "../errors/error.ts";
 
 /** Longest wait, after stdin EOF in stdio mode, for the bots' answers once they run. */
 export const DRAIN_MAX_MS = 2000;
@@ -100,7 +101,7 @@ export interface SessionOptions {
 }
 
 /** Why a session could not start: every problem with file:line, as `check` prints them. */
-export class SessionError extends Error {
+export class SessionError extends MmdbotError {
   /** The findings that stopped the start. */
   readonly findings: readonly Finding[];
   /** Builds the error from the findings that are errors. */

@@ -26,6 +26,7 @@ import type { PlayedRun, SndArrival } from "../emulator/sound_out.ts";
 import type { TrafficRecord } from "../record/schema.ts";
 import { createRuntime } from "./runtime.ts";
 import { mmdbotCommand } from "../paths/invocation.ts";
+import { fileURLToPath } from "node:url";
 
 export type { Direction, TrafficRecord } from "../record/schema.ts";
 export type { PlayedRun, SndArrival } from "../emulator/sound_out.ts";
@@ -171,7 +172,7 @@ const ROOT_CONN = "test";
 let detected: Promise<DetectedSandbox> | undefined;
 
 function manifestPath(m: string | URL): string {
-  return m instanceof URL || m.startsWith("file:") ? new URL(m).pathname : m;
+  return m instanceof URL || m.startsWith("file:") ? fileURLToPath(m) : m;
 }
 
 async function pickManifest(options: TestRuntimeOptions): Promise<Manifest> {

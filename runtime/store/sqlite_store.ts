@@ -27,9 +27,10 @@ import {
   type StoreResult,
   type StoreWrite,
 } from "./protocol.ts";
+import { MmdbotError } from "../errors/error.ts";
 
 /** A store request failed; `code` says why, the message and fix say what to do. */
-export class StoreFailure extends Error {
+export class StoreFailure extends MmdbotError {
   /** What kind of failure. */
   readonly code: StoreProblem["code"];
   /** What to change. */
