@@ -26,8 +26,6 @@ const KEEP_TURNS = 200;
 
 interface State {
   tags?: TagMap;
-  /** Cancels the answer being spoken (barge-in). */
-  answering?: AbortController;
 }
 
 const bot = createBot<State>({ state: () => ({}) });
@@ -59,21 +57,13 @@ export function systemPrompt(name: string | undefined, tags: TagMap | undefined)
   return lines.join(" ");
 }
 
-bot.on("RECOG_EVENT_START", async (ctx) => {
-  // The user speaks again: stop the answer (the request is cancelled, nothing more is said).
-  const answering = ctx.state.answering;
-  if (!answering) return;
-  answering.abort(new Error("barge-in"));
-  ctx.state.answering = undefined;
-  await ctx.send.synthStop(MODEL);
-});
-
+// Barge-in needs no handler here: the host's speech floor stops the avatar when the user starts
+// speaking again, and ends the turn, whose signal cancels the request and what is left to say.
 bot.on("RECOG_EVENT_STOP", async (ctx) => {
   const said = (ctx.args.result ?? "").trim();
   if (said === "") return;
-  ctx.state.answering?.abort(new Error("next turn"));
-  const answering = new AbortController();
-  ctx.state.answering = answering;
+  // Set on handlers of the user's speech: aborts when the user speaks again.
+  const signal = ctx.turn?.signal;
 
   const named = nameIn(said);
   if (named) await ctx.store.set("user/name", named);
@@ -88,18 +78,16 @@ bot.on("RECOG_EVENT_STOP", async (ctx) => {
   try {
     const result = await speakLlm(
       ctx,
-      ctx.llm.stream({ messages, signal: answering.signal }),
-      { model: MODEL, voice: VOICE, tags: ctx.state.tags, signal: answering.signal },
+      ctx.llm.stream({ messages, signal }),
+      { model: MODEL, voice: VOICE, tags: ctx.state.tags, signal },
     );
-    // Remember what the user actually heard.
+    // Remember what the user actually heard (the store is not tied to the turn).
     const heard = result.interrupted ? result.spoken.join(" ") : result.text.trim();
     if (heard) await history.append({ role: "assistant", content: heard }, { keep: KEEP_TURNS });
   } catch (e) {
-    if (answering.signal.aborted) return;
+    if (signal?.aborted) return;
     ctx.log.error(e instanceof LlmError ? `LLM ${e.code}: ${e.message}` : String(e));
     await ctx.speak(MODEL, VOICE, "Sorry, I cannot think right now.");
-  } finally {
-    if (ctx.state.answering === answering) ctx.state.answering = undefined;
   }
 });
 
