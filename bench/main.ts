@@ -18,6 +18,8 @@ import type { SoakResult } from "./soak.ts";
 import { measureAudio } from "./audio.ts";
 import { measureAttacks } from "./attack.ts";
 import { measureConversation } from "./conversation.ts";
+import type { BrokerBench } from "./broker.ts";
+import { brokerAvailable } from "../tests/broker/rabbit.ts";
 
 const fmt = (n: number, d = 3) => (Number.isFinite(n) ? n.toFixed(d) : "n/a");
 
@@ -69,6 +71,19 @@ const soakOut = await new Deno.Command(Deno.execPath(), {
 const soak: SoakResult = JSON.parse(
   new TextDecoder().decode(soakOut.stdout).trim().split("\n").at(-1)!,
 );
+
+// The broker path (issue 18), on a private rabbitmq-server, in its own process; skipped without one.
+let brokerBench: BrokerBench | undefined;
+if (brokerAvailable) {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--no-prompt", "-A", new URL("./broker.ts", import.meta.url).pathname, "--json"],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  if (out.success) {
+    brokerBench = JSON.parse(new TextDecoder().decode(out.stdout).trim().split("\n").at(-1)!);
+  } else console.log("broker bench failed (see above); its rows are left out");
+}
 
 type Row = [string, string, string, string];
 const rows: Row[] = [
@@ -221,6 +236,30 @@ const rows: Row[] = [
     "",
     "0 / 0 / 0",
   ],
+  ...(brokerBench
+    ? [
+      ["", "", "", ""],
+      ["broker path (rabbitmq-server on loopback; emulator in-process on both paths)", "", "", ""],
+      [
+        "user line → bot answer, bot at the edge p50 / p99 (ms)",
+        `${fmt(brokerBench.local.p50)} / ${fmt(brokerBench.local.p99)}`,
+        "1.00×",
+        "local path",
+      ],
+      [
+        "same, bot on a worker over the broker p50 / p99 (ms)",
+        `${fmt(brokerBench.broker.p50)} / ${fmt(brokerBench.broker.p99)}`,
+        `+${fmt(brokerBench.broker.p50 - brokerBench.local.p50)} ms p50`,
+        "reported",
+      ],
+      [
+        `throughput ${brokerBench.avatars} avatars × ${brokerBench.workers} workers (lines/s)`,
+        fmt(brokerBench.throughput, 0),
+        "",
+        "reported",
+      ],
+    ] as Row[]
+    : []),
 ];
 rows.push([
   "normal bot under attack (mmdbot as its own process, one ping per 20 ms, 300 per row)",
@@ -257,6 +296,7 @@ const results = {
   attacks,
   conversation,
   soak,
+  broker: brokerBench,
 };
 Deno.mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 Deno.writeTextFileSync(

@@ -57,7 +57,9 @@ export const ROOMS: Record<
   emulator: { may: ["wire", "catalog", "transport", "mdf", "clock", "log", "audio"] },
   record: { may: ["wire", "clock"] },
   control: { may: ["wire", "transport", "record", "clock", "log", "paths"] },
-  broker: { may: ["transport", "wire", "catalog", "record", "host", "clock", "log"] },
+  broker: {
+    may: ["transport", "wire", "catalog", "record", "host", "clock", "log", "session", "manifest"],
+  },
   // composition and front ends
   session: { may: { except: ["cli", "console", "dashboard"] } },
   console: { may: ["session", "clock"] },

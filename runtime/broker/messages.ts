@@ -55,6 +55,11 @@ export const CommandMessage = z.object({
   bot: z.string().min(1).max(128),
   worker: z.string().max(128),
   line: z.string().max(64 * 1024),
+  /**
+   * A setup line of the worker's bots (written after every connect): the edge checks it as an
+   * operator's line without the dangerous override, since no single bot owns it.
+   */
+  setup: z.boolean().optional(),
 });
 /** A parsed {@link CommandMessage}. */
 export type CommandMessage = z.infer<typeof CommandMessage>;

@@ -14,6 +14,7 @@ import { register as stop } from "./stop.ts";
 import { register as replay } from "./replay.ts";
 import { register as newBot } from "./new.ts";
 import { register as demo } from "./demo.ts";
+import { register as worker } from "./worker.ts";
 
 const commands: RegisterCommand[] = [
   start,
@@ -27,6 +28,7 @@ const commands: RegisterCommand[] = [
   replay,
   newBot,
   demo,
+  worker,
 ];
 
 if (import.meta.main) {

@@ -7,7 +7,10 @@ import type { Command } from "commander";
 import { fail, loggerFor } from "./program.ts";
 import { SessionError, startSession } from "../session/session.ts";
 import { runConsole } from "../console/console.ts";
-import { ManifestError } from "../manifest/load.ts";
+import { loadManifest, ManifestError } from "../manifest/load.ts";
+import { type BrokerEdge, brokerEdge } from "../broker/edge.ts";
+import { AvatarName } from "../broker/topology.ts";
+import type { Logger } from "../log/logger.ts";
 import { DEFAULT_MANIFEST, manifestPath } from "../paths/project.ts";
 import { onInterrupt } from "../control/interrupt.ts";
 import { killEveryBotNow } from "../host/process.ts";
@@ -32,6 +35,9 @@ interface StartOptions {
   maxLineBytes?: string;
   verbose?: boolean;
   dashboard?: boolean | string;
+  broker?: string;
+  avatar?: string;
+  remote?: string;
 }
 
 /**
@@ -67,6 +73,35 @@ export function dashboardPort(
     );
   }
   return port;
+}
+
+/**
+ * The broker edge `start` joins, from `--broker`/`--avatar`/`--remote` or MMDBOT_BROKER /
+ * MMDBOT_AVATAR / MMDBOT_REMOTE; undefined without a broker URL.
+ */
+async function edgeOf(
+  opts: StartOptions,
+  manifestFile: string,
+  logger: Logger,
+): Promise<{ service: BrokerEdge; remote: string[] } | undefined> {
+  const url = opts.broker ?? Deno.env.get("MMDBOT_BROKER");
+  if (!url) return undefined;
+  try {
+    new URL(url);
+  } catch {
+    throw new Error(`--broker ${JSON.stringify(url)} is not a URL (amqp://user:pass@host:5672)`);
+  }
+  const avatar = opts.avatar ?? Deno.env.get("MMDBOT_AVATAR") ??
+    Deno.hostname().replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 64);
+  const name = AvatarName.safeParse(avatar);
+  if (!name.success) {
+    throw new Error(`--avatar ${JSON.stringify(avatar)}: ${name.error.issues[0].message}`);
+  }
+  const list = opts.remote ?? Deno.env.get("MMDBOT_REMOTE");
+  const remote = list
+    ? list.split(",").map((s) => s.trim()).filter((s) => s !== "")
+    : (await loadManifest(manifestFile)).bots.map((b) => b.name);
+  return { service: brokerEdge({ url, avatar, remoteBots: remote, logger }), remote };
 }
 
 /** Adds `start`. */
@@ -105,6 +140,19 @@ export function register(program: Command): void {
         "Default from MMDBOT_DASHBOARD (1, a port, or 0)",
     )
     .option("--no-dashboard", "no dashboard, whatever MMDBOT_DASHBOARD says")
+    .option(
+      "--broker <url>",
+      "join a RabbitMQ broker as this avatar's edge: workers (`mmdbot worker`) run the bots " +
+        "(default MMDBOT_BROKER)",
+    )
+    .option(
+      "--avatar <name>",
+      "this avatar's name on the broker (default MMDBOT_AVATAR, else the host name)",
+    )
+    .option(
+      "--remote <bots>",
+      "with --broker: the bots workers run, comma-separated (default: all); the others run here",
+    )
     .addHelpText(
       "after",
       `
@@ -116,6 +164,8 @@ Examples:
   $ mmdbot start --stdio content.mdf          as a Plugin_AnyScript child (stdout = messages only)
   $ mmdbot start examples/tcp-client.mdf --record session.jsonl
   $ mmdbot start examples/tcp-server.mdf --dashboard   live view in the browser (URL printed)
+  $ mmdbot start content.mdf --broker amqp://guest:guest@broker:5672 --avatar kiosk1
+                                              an avatar edge; \`mmdbot worker\`s run the bots
 
 While it runs, \`send\`, \`listen\`, \`status\`, \`reload\` and \`stop\` for the same .mdf go
 through this runtime's connection: never open a second one (on Linux, MMDAgent-EX's Plugin_Remote
@@ -149,6 +199,14 @@ breaks when a peer disconnects).`,
           ),
       });
       const readPem = (p?: string) => (p ? Deno.readTextFileSync(p) : undefined);
+      let edge: { service: BrokerEdge; remote: string[] } | undefined;
+      try {
+        edge = await edgeOf(opts, manifestPath(opts.bots), logger);
+      } catch (err) {
+        logger.error((err as Error).message);
+        return fail(err instanceof ManifestError ? 1 : 2);
+      }
+      const services = [...(dashboard ? [dashboard] : []), ...(edge ? [edge.service] : [])];
       let session;
       try {
         session = await startSession({
@@ -165,8 +223,9 @@ breaks when a peer disconnects).`,
           key: readPem(opts.key),
           maxLineBytes: opts.maxLineBytes ? Number(opts.maxLineBytes) : undefined,
           emulator: { voice: opts.voice },
-          services: dashboard ? [dashboard] : undefined,
+          services,
           trafficView: opts.verbose,
+          remoteBots: edge?.remote,
           logger,
         });
       } catch (err) {

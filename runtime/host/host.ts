@@ -76,6 +76,12 @@ export interface HostOptions {
    * `mmdbot-scripted:`. Without it such requests fail with a 503 saying why.
    */
   llm?: ScriptedLlmHost;
+  /**
+   * Bots of the manifest that run elsewhere (broker workers): they keep their slot, so their
+   * lines submitted with {@link Host.sendAsBot} pass their manifest entry's ACL and rate limit,
+   * but they are never launched here.
+   */
+  remote?: readonly string[];
 }
 
 /** What answers a bot's scripted LLM request (see `testing.ts`, option `llm`). */
@@ -574,7 +580,12 @@ export function createHost(options: HostOptions): Host {
     for (const m of slot.pending.splice(0)) instance.deliver(m.json, m.id);
   };
 
+  const remote = new Set(options.remote ?? []);
   const launch = async (slot: Slot): Promise<void> => {
+    if (remote.has(slot.spec.name)) {
+      slot.state = "stopped"; // served by broker workers; its slot only checks their lines
+      return;
+    }
     // A retry that was due while a reload already brought the bot up has nothing left to do.
     if (stopping || (slot.state === "running" && slot.instance)) return;
     slot.state = "starting";
@@ -680,7 +691,10 @@ export function createHost(options: HostOptions): Host {
     if (!options.watch || stopping) return;
     watcher?.close();
     watcher = watchBots(
-      [...slots.values()].map((s) => ({ name: s.spec.name, dir: s.spec.dir })),
+      [...slots.values()].filter((s) => !remote.has(s.spec.name)).map((s) => ({
+        name: s.spec.name,
+        dir: s.spec.dir,
+      })),
       (name) => void host.reload(name),
     );
   };
@@ -832,7 +846,12 @@ export function createHost(options: HostOptions): Host {
     },
 
     async reload(name) {
-      const targets = name === undefined ? [...slots.values()] : [slots.get(name)];
+      if (name !== undefined && remote.has(name)) {
+        return [{ name, ok: false, error: `${name} runs on broker workers, not here` }];
+      }
+      const targets = name === undefined
+        ? [...slots.values()].filter((s) => !remote.has(s.spec.name))
+        : [slots.get(name)];
       if (targets.some((s) => s === undefined)) {
         return [{ name: name!, ok: false, error: `no bot named ${name} in the manifest` }];
       }

@@ -86,6 +86,11 @@ export interface RuntimeOptions {
    * lines for a bot still loading are kept for it.
    */
   awaitBots?: boolean;
+  /**
+   * Manifest bots that broker workers run (`start --broker`): not launched here; their lines come
+   * through {@link Runtime.submit} and pass their entry's ACL and rate limit.
+   */
+  remoteBots?: readonly string[];
 }
 
 /** Who a {@link Runtime.submit} line is from. */
@@ -179,6 +184,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     launcher: options.launcher,
     stores: options.stores,
     llm: options.llm,
+    remote: options.remoteBots,
     setSetup: (units) => link.setSetup(units),
     sink: (unit, source) => {
       // Tapped when handed to the link, not when written: the link's own promise goes back to the

@@ -94,6 +94,8 @@ export interface SessionOptions {
    * Console mode shows its own view and ignores this.
    */
   trafficView?: boolean;
+  /** Manifest bots that broker workers run: not launched here (see `RuntimeOptions.remoteBots`). */
+  remoteBots?: readonly string[];
   /** Folder of the bots' stores (default `.mmdbot-store` beside the manifest). */
   storeDir?: string;
   logger: Logger;
@@ -195,6 +197,15 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   const manifest = withStartLoadTimeout(await loadManifest(options.manifest));
   // Mistakes that would be silent (a misspelt type, a handler its receive list filters out).
   for (const d of await lintBots(manifest)) log.warn(formatDiagnostic(d));
+  const unknownRemote = (options.remoteBots ?? []).filter((n) =>
+    !manifest.bots.some((b) => b.name === n)
+  );
+  if (unknownRemote.length > 0) {
+    throw new SessionError(
+      `${manifest.file} has no enabled bot named ${unknownRemote.join(", ")} (given as served by ` +
+        `broker workers); it lists ${manifest.bots.map((b) => b.name).join(", ") || "none"}`,
+    );
+  }
   const sandbox = await detectSandbox({
     force: Deno.env.get("MMDBOT_SANDBOX") === "deno" ? "deno" : undefined,
   });
@@ -279,6 +290,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
         ...options.services ?? [],
       ]
       : options.services,
+    remoteBots: options.remoteBots,
     initialConnection: emulator ? EMULATOR_CONNECTION : undefined,
     // The connection opens and healthy bots answer while a slow bot still loads.
     awaitBots: false,

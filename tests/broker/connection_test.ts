@@ -1,7 +1,7 @@
 import { BrokerClient, openBrokerConnection } from "../../runtime/broker/connection.ts";
 import { memoryLogger } from "../../runtime/log/logger.ts";
 import { assertEquals } from "../assert.ts";
-import { brokerAvailable, skipReason, startTestBroker, within } from "./rabbit.ts";
+import { brokerAvailable, controlledBroker, skipReason, within } from "./rabbit.ts";
 
 const opts = { ignore: !brokerAvailable, sanitizeOps: false, sanitizeResources: false };
 
@@ -10,7 +10,7 @@ Deno.test({
     `broker connection: publishes accepted while the broker restarts are all delivered in order (a resend after the drop carries its id)${skipReason}`,
   ...opts,
   async fn() {
-    const broker = await startTestBroker();
+    const broker = await controlledBroker();
     const logger = memoryLogger();
     const queue = "t.restart";
     const conn = openBrokerConnection({
@@ -52,7 +52,7 @@ Deno.test({
       assertEquals(got.length - unique.length <= 256, true, `too many resends: ${got.length}`);
     } finally {
       await conn.close();
-      await broker.dispose();
+      if (!broker.running) await broker.start();
     }
   },
 });
