@@ -63,7 +63,7 @@ export interface BrokerEdge extends RuntimeService {
 
 /** Creates the edge service for one avatar. */
 export function brokerEdge(options: BrokerEdgeOptions): BrokerEdge {
-  const log = options.logger.child("broker");
+  const log = options.logger.child("edge");
   const queues = avatarQueues(options.avatar);
   const remote = new Set(options.remoteBots);
   const run = `${Date.now().toString(36)}-${crypto.randomUUID().slice(0, 8)}`;
@@ -78,6 +78,8 @@ export function brokerEdge(options: BrokerEdgeOptions): BrokerEdge {
   const byWorker: Record<string, number> = {};
   let lastWorker: string | undefined;
   let publishFailures = 0;
+  let stopping = false;
+  let unsent = 0;
   let refusalsLogged = 0;
 
   const publishEvent = (ev: AvatarEvent) => {
@@ -89,6 +91,10 @@ export function brokerEdge(options: BrokerEdgeOptions): BrokerEdge {
       timestamp: new Date(),
     }).catch((err) => {
       // Only when the outbox overflowed or the edge is closing: say so, once per 1000.
+      if (stopping) {
+        unsent++;
+        return;
+      }
       if (publishFailures++ % 1000 === 0) {
         log.error(`an event for ${options.avatar} was not published: ${(err as Error).message}`);
       }
@@ -217,7 +223,16 @@ export function brokerEdge(options: BrokerEdgeOptions): BrokerEdge {
       let timer: ReturnType<typeof setTimeout> | undefined;
       await Promise.race([chain, new Promise((r) => (timer = setTimeout(r, 2000)))]);
       clearTimeout(timer);
+      stopping = true;
       await conn?.close();
+      // Let the rejections of what was still held settle, then say it once.
+      await new Promise((r) => setTimeout(r, 0));
+      if (unsent > 0) {
+        log.warn(
+          `${unsent} event(s) of ${options.avatar} never reached the broker (it was away until ` +
+            "the edge stopped)",
+        );
+      }
     },
     stats: () => ({
       up: conn?.stats().up ?? false,
