@@ -35,7 +35,7 @@ Deno.test({
         (_, i) => conn.publish("", queue, `m${50 + i}`, { deliveryMode: 2 }),
       );
       await broker.start();
-      await within(Promise.all(during), 60_000, "50 accepted while down, confirmed after restart");
+      await within(Promise.all(during), 120_000, "50 accepted while down, confirmed after restart");
       const c = await new BrokerClient(broker.url).connect();
       const ch = await c.channel();
       const got: string[] = [];
