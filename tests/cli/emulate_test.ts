@@ -2,8 +2,7 @@ import { equal, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { assert, assertEquals } from "../assert.ts";
 import { anyScriptCommand } from "../../runtime/paths/invocation.ts";
-
-const MAIN = new URL("../../runtime/cli/main.ts", import.meta.url).pathname;
+import { spawnMmdbot } from "./child.ts";
 
 const PERMS = [
   "--no-prompt",
@@ -160,37 +159,17 @@ Deno.test("emulate takes typed lines as the user's speech like the console: 'hel
   const mdf = `${dir}/typed.mdf`;
   // MMDAgent-EX's AnyScript child: the runtime with the project's bots, no port needed.
   await Deno.writeTextFile(mdf, `Plugin_AnyScript_Command=${anyScriptCommand()}\n`);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "-A", MAIN, "emulate", mdf],
-    cwd: dir,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", MMDBOT_RUNTIME_DIR: Deno.makeTempDirSync() },
-  }).spawn();
-  const guard = setTimeout(() => child.kill("SIGKILL"), 90_000);
-  let out = "";
-  const reading = child.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
-    new WritableStream({ write: (t) => void (out += t) }),
-  ).catch(() => {});
-  const err = new Response(child.stderr).text();
+  const run = spawnMmdbot(["emulate", mdf], { cwd: dir });
   try {
-    const w = child.stdin.getWriter();
-    await w.write(new TextEncoder().encode("hello\n/KEY|a\n"));
-    for (let i = 0; i < 600 && !out.includes("avatar says: Hello! Nice to meet you."); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await run.type("hello\n/KEY|a\n");
+    await run.stdout.until((t) => t.includes("avatar says: Hello! Nice to meet you."), 60_000);
+    const out = run.stdout.text;
     assert(out.includes("avatar says: Hello! Nice to meet you."), `no answer in:\n${out}`);
     assert(out.includes("user: hello"), out);
     assert(out.includes("user presses key: a"), out);
-    await w.close();
   } finally {
-    child.kill("SIGINT");
-    const status = await child.status;
-    clearTimeout(guard);
-    await reading;
-    const stderr = await err;
+    const status = await run.stop("SIGINT");
     await Deno.remove(dir, { recursive: true });
-    assertEquals(status.code, 0, stderr);
+    assertEquals(status.code, 0, run.stderr.text);
   }
 });

@@ -8,19 +8,11 @@
 import { assert, assertEquals, assertIncludes } from "../assert.ts";
 import { mmdbotCommand, shellPath } from "../../runtime/paths/invocation.ts";
 import { PROJECT_DIR } from "../../runtime/paths/project.ts";
-
-const MAIN = new URL("../../runtime/cli/main.ts", import.meta.url).pathname;
+import { mmdbot } from "./child.ts";
 const dec = new TextDecoder();
 
-async function cli(args: string[], cwd: string, path: string) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "-A", MAIN, ...args],
-    cwd,
-    env: { NO_COLOR: "1", PATH: path, MMDBOT_RUNTIME_DIR: Deno.makeTempDirSync() },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+function cli(args: string[], cwd: string, path: string) {
+  return mmdbot(args, { cwd, env: { PATH: path } });
 }
 
 /** Runs a printed command line (no shell syntax in it but quoting) with `npx -y deno@…` as Deno. */

@@ -6,15 +6,12 @@
  */
 import { assert, assertEquals, assertIncludes } from "../assert.ts";
 import { type EchoPeer, startEchoPeer } from "../control/echo_peer.ts";
-
-const MAIN = new URL("../../runtime/cli/main.ts", import.meta.url).pathname;
+import { mmdbot, type SpawnedMmdbot, spawnMmdbot } from "./child.ts";
 
 interface Run {
   mdf: string;
   runDir: string;
-  start: Deno.ChildProcess;
-  stderr(): string;
-  reading: Promise<void>;
+  start: SpawnedMmdbot;
 }
 
 /** Starts `mmdbot start <mdf>` (no bots) against the peer and waits for its control channel. */
@@ -27,50 +24,25 @@ async function startRuntime(peer: EchoPeer, dir: string): Promise<Run> {
   await Deno.writeTextFile(`${dir}/bots.yaml`, "bots: {}\n");
   const runDir = `${dir}/run`;
   await Deno.mkdir(runDir, { mode: 0o700 });
-  const start = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "-A", MAIN, "start", mdf, "--bots", `${dir}/bots.yaml`],
-    env: { MMDBOT_RUNTIME_DIR: runDir, NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let err = "";
-  const reading = start.stderr.pipeThrough(new TextDecoderStream()).pipeTo(
-    new WritableStream({ write: (t) => void (err += t) }),
-  ).catch(() => {});
-  const run: Run = { mdf, runDir, start, stderr: () => err, reading };
+  const start = spawnMmdbot(["start", mdf, "--bots", `${dir}/bots.yaml`], {
+    env: { MMDBOT_RUNTIME_DIR: runDir },
+  });
   // Ready when connected and the control channel's discovery file is there (generous: a hang).
-  for (let i = 0; i < 600; i++) {
-    const served = [...Deno.readDirSync(runDir)].some((e) => e.name.endsWith(".json"));
-    if (served && peer.accepted === 1) break;
+  const served = () => [...Deno.readDirSync(runDir)].some((e) => e.name.endsWith(".json"));
+  for (let i = 0; i < 600 && !(served() && peer.accepted === 1); i++) {
     await new Promise((r) => setTimeout(r, 50));
   }
-  assert(peer.accepted === 1, `start did not connect:\n${err}`);
-  assert(
-    [...Deno.readDirSync(runDir)].some((e) => e.name.endsWith(".json")),
-    `start serves no control channel:\n${err}`,
-  );
-  return run;
+  assert(peer.accepted === 1, `start did not connect:\n${start.stderr.text}`);
+  assert(served(), `start serves no control channel:\n${start.stderr.text}`);
+  return { mdf, runDir, start };
 }
 
 async function stopRuntime(run: Run): Promise<void> {
-  try {
-    run.start.kill("SIGTERM");
-  } catch { /* already gone */ }
-  await run.start.status;
-  await run.reading;
+  await run.start.stop();
 }
 
-async function send(run: Run, args: string[]) {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "-A", MAIN, "send", run.mdf, ...args],
-    env: { MMDBOT_RUNTIME_DIR: run.runDir, NO_COLOR: "1" },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+function send(run: Run, args: string[]) {
+  return mmdbot(["send", run.mdf, ...args], { env: { MMDBOT_RUNTIME_DIR: run.runDir } });
 }
 
 Deno.test("send through a running start prints delivered for each line the runtime saw echoed, on the runtime's one connection", async () => {
@@ -80,7 +52,7 @@ Deno.test("send through a running start prints delivered for each line the runti
   try {
     run = await startRuntime(peer, dir);
     const r = await send(run, ["MESSAGE|one", "MESSAGE|two", "MOTION_ADD|mei|wave|w.vmd"]);
-    assertEquals(r.code, 0, r.stderr + run.stderr());
+    assertEquals(r.code, 0, r.stderr + run.start.stderr.text);
     assertEquals(
       r.stdout,
       "delivered  MESSAGE|one\ndelivered  MESSAGE|two\ndelivered  MOTION_ADD|mei|wave|w.vmd\n",

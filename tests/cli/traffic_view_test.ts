@@ -7,41 +7,7 @@
 import { assert, assertEquals, assertIncludes } from "../assert.ts";
 import { Emulator } from "../../runtime/emulator/core.ts";
 import { serveTcp } from "../../runtime/emulator/tcp_server.ts";
-
-const MAIN = new URL("../../runtime/cli/main.ts", import.meta.url).pathname;
-const ROOT = new URL("../../", import.meta.url).pathname;
-const dec = new TextDecoder();
-const enc = new TextEncoder();
-
-/** Collects a stream's text; `until` waits (bounded, to catch a hang) for a condition on it. */
-function collect(stream: ReadableStream<Uint8Array>) {
-  const box = { text: "" };
-  let wake: (() => void) | undefined;
-  const ended = stream.pipeThrough(new TextDecoderStream()).pipeTo(
-    new WritableStream({
-      write(t) {
-        box.text += t;
-        wake?.();
-      },
-    }),
-  ).catch(() => {});
-  return {
-    get text() {
-      return box.text;
-    },
-    ended,
-    async until(pred: (t: string) => boolean, ms: number): Promise<boolean> {
-      const deadline = Date.now() + ms;
-      while (!pred(box.text) && Date.now() < deadline) {
-        await Promise.race([
-          new Promise<void>((r) => wake = r),
-          new Promise((r) => setTimeout(r, 100)),
-        ]);
-      }
-      return pred(box.text);
-    },
-  };
-}
+import { mmdbot, spawnMmdbot } from "./child.ts";
 
 Deno.test("start -v against MMDAgent-EX's TCP server shows both directions on stdout: which bot sent each line, and whose line each echo is", async () => {
   const emu = new Emulator({ currentTime: false });
@@ -52,17 +18,8 @@ Deno.test("start -v against MMDAgent-EX's TCP server shows both directions on st
     mdf,
     `Plugin_Remote_EnableServer=true\nPlugin_Remote_ListenPort=${side.port}\n`,
   );
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "-A", MAIN, "start", mdf, "--no-watch", "-v"],
-    cwd: ROOT,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", MMDBOT_RUNTIME_DIR: Deno.makeTempDirSync() },
-  }).spawn();
-  const guard = setTimeout(() => child.kill("SIGKILL"), 60_000);
-  const out = collect(child.stdout);
-  const err = collect(child.stderr);
+  const run = spawnMmdbot(["start", mdf, "--no-watch", "-v"], {}, 60_000);
+  const out = run.stdout, err = run.stderr;
   try {
     // The user speaks on MMDAgent-EX's side until the greeter has answered (its load may be slow).
     for (let i = 0; i < 60 && !out.text.includes("(echo of greeter)"); i++) {
@@ -82,11 +39,7 @@ Deno.test("start -v against MMDAgent-EX's TCP server shows both directions on st
     assertIncludes(echo ?? "", "SYNTH_START|mei|mei_voice_normal|Hello!");
     assertEquals(emu.peers, 1);
   } finally {
-    child.kill("SIGTERM");
-    const status = await child.status;
-    clearTimeout(guard);
-    await out.ended;
-    await err.ended;
+    const status = await run.stop();
     await side.close();
     emu.close();
     assertEquals(status.code, 0, err.text);
@@ -94,21 +47,11 @@ Deno.test("start -v against MMDAgent-EX's TCP server shows both directions on st
 });
 
 Deno.test("start --stdio -v keeps stdout for message lines only and shows the view on stderr", async () => {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "-A", MAIN, "start", "--stdio", "--no-watch", "-v"],
+  const out = await mmdbot(["start", "--stdio", "--no-watch", "-v"], {
     cwd: Deno.makeTempDirSync(),
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", MMDBOT_RUNTIME_DIR: Deno.makeTempDirSync() },
-  }).spawn();
-  const guard = setTimeout(() => child.kill("SIGKILL"), 90_000);
-  const w = child.stdin.getWriter();
-  await w.write(enc.encode("RECOG_EVENT_START\nRECOG_EVENT_STOP|hello\n"));
-  await w.close();
-  const out = await child.output();
-  clearTimeout(guard);
-  const stdout = dec.decode(out.stdout), stderr = dec.decode(out.stderr);
+    input: "RECOG_EVENT_START\nRECOG_EVENT_STOP|hello\n",
+  });
+  const { stdout, stderr } = out;
   assertEquals(out.code, 0, stderr);
   assertIncludes(stdout, "SYNTH_START|mei|mei_voice_normal|Hello! Nice to meet you.");
   for (const line of stdout.split("\n").filter((l) => l !== "")) {
