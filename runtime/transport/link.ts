@@ -429,7 +429,8 @@ export function createLink(source: ConnSource, options: LinkOptions): LinkWithEx
       bot: loser,
       policy: queue.policy,
       text: (result.evicted?.unit ?? unit).text.slice(0, 60),
-      fix: `send fewer lines while disconnected (${loser}), or raise the link's queue limit`,
+      fix: `${loser}: send fewer lines while MMDAgent-EX is away (ctx.connected tells), or make ` +
+        "them setup lines, which are replayed after every reconnect instead of queued",
     });
     if (result.evicted) {
       result.evicted.settle?.({ status: "dropped", reason });
