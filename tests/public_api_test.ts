@@ -47,3 +47,19 @@ Deno.test("every fenced example of the public entry points and of the modules th
   const r = await run(["check", "--doc", "--quiet", ...files]);
   assert(r.ok, `deno check --doc ${files.join(" ")}:\n${r.out}`);
 });
+
+Deno.test("every @example of the public entry points and of the modules they re-export is fenced, so deno check --doc sees it", async () => {
+  const unfenced: string[] = [];
+  for (const file of [...ENTRIES, ...await reexported()]) {
+    const lines = (await Deno.readTextFile(new URL(file, ROOT))).split("\n");
+    lines.forEach((line, i) => {
+      if (!/^\s*\*\s*@example/.test(line)) return;
+      const next = lines.slice(i + 1, i + 3).find((l) => !/^\s*\*\s*$/.test(l)) ?? "";
+      if (!next.includes("```")) unfenced.push(`${file}:${i + 1}`);
+    });
+  }
+  assert(
+    unfenced.length === 0,
+    `unfenced examples (wrap them in \`\`\`ts … \`\`\`): ${unfenced.join(", ")}`,
+  );
+});

@@ -281,9 +281,15 @@ export interface BotContext<S = Record<string, unknown>> {
    * bot's other handlers. Always bounded: rejects with a `WaitTimeoutError` after `timeoutMs`.
    *
    * @example
-   * const stop = ctx.waitFor("SYNTH_EVENT_STOP", { match: (m) => m.args.modelAlias === "mei" });
-   * await ctx.send.synthStart("mei", "mei_voice_normal", "Hello");
-   * await stop;
+   * ```ts
+   * import { createBot } from "@mmdbot/mmdbot";
+   *
+   * export default createBot().on("RECOG_EVENT_STOP", async (ctx) => {
+   *   const stop = ctx.waitFor("SYNTH_EVENT_STOP", { match: (m) => m.args.modelAlias === "mei" });
+   *   await ctx.send.synthStart("mei", "mei_voice_normal", "Hello");
+   *   await stop;
+   * });
+   * ```
    */
   waitFor<T extends MessageType>(
     type: T | readonly T[],
@@ -296,8 +302,14 @@ export interface BotContext<S = Record<string, unknown>> {
    * this very utterance (never to another bot's speech); it does not reject for floor outcomes.
    *
    * @example
-   * const r = await ctx.speak("mei", "mei_voice_normal", "Hello!");
-   * if (r.status === "timed-out") ctx.log.warn(r.reason ?? "no voice?");
+   * ```ts
+   * import { createBot } from "@mmdbot/mmdbot";
+   *
+   * export default createBot().on("RECOG_EVENT_STOP", async (ctx) => {
+   *   const r = await ctx.speak("mei", "mei_voice_normal", "Hello!");
+   *   if (r.status === "timed-out") ctx.log.warn(r.reason ?? "no voice?");
+   * });
+   * ```
    */
   speak(model: string, voice: string, text: string, options?: SpeakOptions): Promise<SpeechResult>;
   /**
@@ -306,7 +318,16 @@ export interface BotContext<S = Record<string, unknown>> {
    * the model's floor. Stops reading the stream when the speech is cut or its signal aborts.
    *
    * @example
-   * await ctx.speakStream("mei", "mei_voice_normal", llm.stream(prompt), { signal: ctx.turn?.signal });
+   * ```ts
+   * import { createBot } from "@mmdbot/mmdbot";
+   *
+   * export default createBot().on("RECOG_EVENT_STOP", async (ctx) => {
+   *   const prompt = [{ role: "user" as const, content: ctx.args.result ?? "" }];
+   *   await ctx.speakStream("mei", "mei_voice_normal", ctx.llm.stream({ messages: prompt }), {
+   *     signal: ctx.turn?.signal,
+   *   });
+   * });
+   * ```
    */
   speakStream(
     model: string,
@@ -326,7 +347,15 @@ export interface BotContext<S = Record<string, unknown>> {
    * For work that rightly outlives the turn, such as a timer's announcement minutes later.
    *
    * @example
-   * ctx.after(60_000, () => ctx.background.speak("mei", "mei_voice_normal", "Time is up!"));
+   * ```ts
+   * import { createBot } from "@mmdbot/mmdbot";
+   *
+   * export default createBot().on("RECOG_EVENT_STOP", async (ctx) => {
+   *   ctx.after(60_000, async () => {
+   *     await ctx.background.speak("mei", "mei_voice_normal", "Time is up!");
+   *   });
+   * });
+   * ```
    */
   readonly background: BotContext<S>;
   /**
@@ -337,8 +366,14 @@ export interface BotContext<S = Record<string, unknown>> {
    * `interrupted` (with `stoppedAtMs` and `by`), or `refused`/`failed` with a `reason`.
    *
    * @example
-   * const r = await ctx.play("mei", "hello.wav");
-   * if (r.status === "interrupted") ctx.log.info(`cut by ${r.by} at ${r.stoppedAtMs} ms`);
+   * ```ts
+   * import { createBot } from "@mmdbot/mmdbot";
+   *
+   * export default createBot().on("RECOG_EVENT_STOP", async (ctx) => {
+   *   const r = await ctx.play("mei", "hello.wav");
+   *   if (r.status === "interrupted") ctx.log.info(`cut by ${r.by} at ${r.stoppedAtMs} ms`);
+   * });
+   * ```
    */
   play: Play;
   /** Host time in milliseconds (virtual in tests). */
@@ -352,8 +387,14 @@ export interface BotContext<S = Record<string, unknown>> {
    * runtime restarts (see `runtime/store/`), with a conversation-history helper.
    *
    * @example
-   * await ctx.store.set("user/name", "Ada");
-   * const name = await ctx.store.get<string>("user/name");
+   * ```ts
+   * import { createBot } from "@mmdbot/mmdbot";
+   *
+   * export default createBot().on("RECOG_EVENT_STOP", async (ctx) => {
+   *   await ctx.store.set("user/name", "Ada");
+   *   const name = await ctx.store.get<string>("user/name");
+   * });
+   * ```
    */
   readonly store: BotStore;
   /**
@@ -447,7 +488,15 @@ export class Bot<S = Record<string, unknown>> {
    * Handles messages of one type (or any of several), with typed named arguments.
    *
    * @example
-   * bot.on("RECOG_EVENT_STOP", (ctx) => ctx.send.synthStart("mei", "mei_voice_normal", ctx.args.result));
+   * ```ts
+   * import { createBot } from "@mmdbot/mmdbot";
+   *
+   * const bot = createBot();
+   * bot.on("RECOG_EVENT_STOP", (ctx) =>
+   *   // Fields are as the wire carried them: one may be missing.
+   *   ctx.send.synthStart("mei", "mei_voice_normal", ctx.args.result ?? "?")
+   * );
+   * ```
    */
   on<T extends MessageType>(type: T | readonly T[], handler: Handler<T, S>): this {
     const types = new Set<string>(typeof type === "string" ? [type] : type);
@@ -459,7 +508,12 @@ export class Bot<S = Record<string, unknown>> {
    * Handles whole lines matching `pattern`; `ctx.match` holds the captures.
    *
    * @example
+   * ```ts
+   * import { createBot } from "@mmdbot/mmdbot";
+   *
+   * const bot = createBot();
    * bot.hear(/^RECOG_EVENT_STOP\|.*weather/, (ctx) => ctx.send.synthStart("mei", "mei_voice_normal", "Sunny."));
+   * ```
    */
   hear(pattern: RegExp, handler: Handler<string, S>): this {
     this.#def.routes.push({ kind: "hear", re: pattern, fn: handler });

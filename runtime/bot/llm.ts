@@ -70,10 +70,17 @@ export interface Llm {
    * Streams the answer as text pieces, in order, as they arrive.
    *
    * @example
-   * let answer = "";
-   * for await (const piece of ctx.llm.stream({ messages: [{ role: "user", content: said }] })) {
-   *   answer += piece;
-   * }
+   * ```ts
+   * import { createBot } from "@mmdbot/mmdbot";
+   *
+   * export default createBot().on("RECOG_EVENT_STOP", async (ctx) => {
+   *   const said = ctx.args.result ?? "";
+   *   let answer = "";
+   *   for await (const piece of ctx.llm.stream({ messages: [{ role: "user", content: said }] })) {
+   *     answer += piece;
+   *   }
+   * });
+   * ```
    */
   stream(request: ChatRequest): AsyncIterable<string>;
 }

@@ -47,9 +47,18 @@ const reported = new Set<string>();
  * `LlmError`) after speaking what had arrived before it.
  *
  * @example
- * const result = await speakLlm(ctx, ctx.llm.stream({ messages }), {
- *   model: "mei", voice: "mei_voice_normal", tags, signal,
+ * ```ts
+ * import { createBot, speakLlm } from "@mmdbot/mmdbot";
+ *
+ * export default createBot().on("RECOG_EVENT_STOP", async (ctx) => {
+ *   const messages = [{ role: "user" as const, content: ctx.args.result ?? "" }];
+ *   const tags = undefined;
+ *   const signal = ctx.turn?.signal;
+ *   const result = await speakLlm(ctx, ctx.llm.stream({ messages }), {
+ *     model: "mei", voice: "mei_voice_normal", tags, signal,
+ *   });
  * });
+ * ```
  */
 export async function speakLlm(
   ctx: BotContext<unknown>,

@@ -88,9 +88,15 @@ function morasToPhones(moras: readonly PlayMora[]): { phone: string; ms: number 
  * The `play` feature: adds `ctx.play(model, source, options)` and handles `play-credit`/`played`.
  *
  * @example
- * // in a handler: speak a WAV shipped in the bot's folder, cut off if the user barges in
- * const r = await ctx.play("mei", "hello.wav");
- * if (r.status === "interrupted") ctx.log.info(`cut after ${r.stoppedAtMs} ms by ${r.by}`);
+ * ```ts
+ * import { createBot } from "@mmdbot/mmdbot";
+ *
+ * export default createBot().on("RECOG_EVENT_STOP", async (ctx) => {
+ *   // in a handler: speak a WAV shipped in the bot's folder, cut off if the user barges in
+ *   const r = await ctx.play("mei", "hello.wav");
+ *   if (r.status === "interrupted") ctx.log.info(`cut after ${r.stoppedAtMs} ms by ${r.by}`);
+ * });
+ * ```
  */
 export function createPlayFeature(io: FeatureIO): BotFeature {
   let nextReq = 1;

@@ -107,7 +107,13 @@ export interface BotStore {
    * the value written.
    *
    * @example
-   * const visits = await ctx.store.update<number>("visits", (n) => (n ?? 0) + 1);
+   * ```ts
+   * import { createBot } from "@mmdbot/mmdbot";
+   *
+   * export default createBot().on("RECOG_EVENT_STOP", async (ctx) => {
+   *   const visits = await ctx.store.update<number>("visits", (n) => (n ?? 0) + 1);
+   * });
+   * ```
    */
   update<T>(key: string, fn: (old: T | undefined) => T | undefined): Promise<T | undefined>;
   /** Applies checks and writes all or nothing; resolves false when a check failed. */
@@ -118,9 +124,16 @@ export interface BotStore {
    * A conversation history kept under `history/<name>/` (summarising is left to the bot).
    *
    * @example
-   * const chat = ctx.store.history("chat");
-   * await chat.append({ role: "user", content: text }, { keep: 200 });
-   * const messages = await chat.last(20);
+   * ```ts
+   * import { createBot } from "@mmdbot/mmdbot";
+   *
+   * export default createBot().on("RECOG_EVENT_STOP", async (ctx) => {
+   *   const text = ctx.args.result ?? "";
+   *   const chat = ctx.store.history("chat");
+   *   await chat.append({ role: "user", content: text }, { keep: 200 });
+   *   const messages = await chat.last(20);
+   * });
+   * ```
    */
   history(name?: string): History;
 }

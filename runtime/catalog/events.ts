@@ -25,9 +25,13 @@ export type EventView<N extends string> =
  * a command echo, the fields are named by the catalog when it has the type, else all go to `rest`.
  *
  * @example
+ * ```ts
+ * import { eventArgs } from "./events.ts";
+ *
  * eventArgs("RECOG_EVENT_STOP", ["hello"]); // { result: "hello", rest: [] }
  * eventArgs("VALUE_EVENT_GET", ["x", "(null)"]); // { name: "x", valueOrMin: "(null)", rest: [] }
  * eventArgs("AVATAR", ["START", "extra"]); // { state: "START", rest: ["extra"] }
+ * ```
  */
 export function eventArgs<N extends string>(type: N, fields: readonly string[]): EventView<N> {
   const entry = Object.hasOwn(CATALOG, type)
