@@ -9,7 +9,7 @@ import type { Logger } from "../log/logger.ts";
 import type { Runtime, RuntimeService } from "../session/runtime.ts";
 import type { ControlSendResult } from "../control/target.ts";
 import { type Dashboard, serveDashboard } from "./server.ts";
-import { conversationFeed, type ConversationSnapshots } from "./conversation_feed.ts";
+import { conversationFeed } from "./conversation_feed.ts";
 import type { DashboardSource } from "./source.ts";
 
 /** What the runtime itself does not know about the run, for the page's header. */
@@ -22,10 +22,9 @@ export interface RunInfo {
 
 /** The runtime as the dashboard sees it. */
 export function runtimeSource(rt: Runtime, info: RunInfo): DashboardSource {
-  // The host owns the conversation once it tracks one (conversation room); until then none.
-  const conversation = (rt.host as { conversation?: ConversationSnapshots }).conversation;
   return {
-    conversation: conversation ? conversationFeed(conversation) : undefined,
+    // Turns, the avatar mirror and their metrics, tracked by the host (runtime/host/speech.ts).
+    conversation: conversationFeed(rt.host.conversation),
     onTraffic: (fn) => rt.tap.onRecord(fn),
     onRefused: (fn) => rt.host.onRefused((source, line, refusal) => fn({ source, line, refusal })),
     onLinkState: (fn) =>

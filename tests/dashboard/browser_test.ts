@@ -125,6 +125,14 @@ await browserTest(
         },
       );
 
+      await t.step("the hello is a turn on the timeline, and the summary counts it", async () => {
+        await page.locator("#turns-panel").waitFor({ state: "visible", ...WAIT });
+        const turn = page.locator("#turns li.turn[data-turn]", { hasText: "“hello”" });
+        await turn.waitFor(WAIT);
+        await page.locator("#turns-summary", { hasText: /^[1-9]\d* turns/ }).waitFor(WAIT);
+        await page.locator("#avatar-panel").waitFor({ state: "visible", ...WAIT });
+      });
+
       await t.step("the send box's line is written to the peer", async () => {
         await page.fill("#send-line", "MOTION_ADD|mei|wave|motion/wave.vmd");
         await page.click("#send-button");
