@@ -39,7 +39,7 @@ function fake(
     nextId: () => id++,
     send,
     setup: () => {},
-    onExit: () => {},
+    onExit: (why) => void exits.push(why),
     onError: () => {},
     onFeature: (m) => void features.push(m),
     spawn: (_plan, h) => {
@@ -48,6 +48,8 @@ function fake(
     },
   });
   const bot = (m: BotToHost) => handlers.onMessage(m);
+  const overflow = (n: number) => handlers.onInputOverflow?.(n);
+  const exits: string[] = [];
   return {
     instance,
     written,
@@ -55,6 +57,8 @@ function fake(
     bot,
     clock,
     log,
+    overflow,
+    exits,
     of: (t: string) => written.filter((m) => m.t === t),
   };
 }
@@ -151,4 +155,16 @@ Deno.test("instance: forged timer-sets past budgets.timers are not armed, each i
   assertEquals((f.of("fire") as { timer: number }[]).map((m) => m.timer), [1, 2, 3]);
   f.instance.kill("test");
   await f.instance.exited;
+});
+
+Deno.test("instance: a bot whose unread input passes the host's bound is stopped, and the reason says so", async () => {
+  const f = fake();
+  f.bot({ t: "ready", types: [] });
+  f.overflow(70 * 1024 * 1024);
+  await f.instance.exited;
+  assertEquals(f.exits.length, 1);
+  assertEquals(
+    /^stopped reading its input: 70 MiB .*at most 64 MiB per bot/.test(f.exits[0]),
+    true,
+  );
 });
