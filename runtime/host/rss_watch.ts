@@ -103,6 +103,9 @@ export function createRssSampler(): RssSampler | undefined {
       stdin: "piped",
       stdout: "piped",
       stderr: "null",
+      // Out of the terminal's process group: a Ctrl-C meant for the runtime's graceful stop must
+      // not end the sampler first. It still ends with the host, whose exit closes its stdin.
+      detached: true,
     }).spawn();
     writer = child.stdin.getWriter();
     const split = createLineSplitter(onLine);
