@@ -292,7 +292,8 @@ export async function checkBotsSection(
         line: 0,
         code: "bots-manifest-missing",
         message: "no bot manifest here, so `start` would run no bots",
-        fix: "create a bot with `mmdbot new <name>`, or pass --bots <manifest> (--no-bots to skip)",
+        fix: `create a bot with \`${mmdbotCommand("new <name>")}\`, or pass --bots <manifest> ` +
+          "(--no-bots to skip)",
       }],
     };
   }

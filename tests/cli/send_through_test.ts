@@ -51,7 +51,9 @@ Deno.test("send through a running start prints delivered for each line the runti
   let run: Run | undefined;
   try {
     run = await startRuntime(peer, dir);
-    const r = await send(run, ["MESSAGE|one", "MESSAGE|two", "MOTION_ADD|mei|wave|w.vmd"]);
+    // A generous echo bound: only a lost echo fails, not a slow machine.
+    const lines = ["MESSAGE|one", "MESSAGE|two", "MOTION_ADD|mei|wave|w.vmd"];
+    const r = await send(run, ["--echo-timeout", "30", ...lines]);
     assertEquals(r.code, 0, r.stderr + run.start.stderr.text);
     assertEquals(
       r.stdout,
