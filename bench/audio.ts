@@ -20,9 +20,10 @@
 import { type Clock, realClock, sleepOn } from "../runtime/clock/clock.ts";
 import { Emulator } from "../runtime/emulator/core.ts";
 import { serveTcp } from "../runtime/emulator/tcp_server.ts";
-import { encodeWav16 } from "../runtime/audio/wav.ts";
 import { pacingOf } from "../tests/audio/pacing.ts";
+import { stereoToneWav } from "../tests/audio/tones.ts";
 import { quantile } from "./stats.ts";
+import { spawnStart } from "./start_process.ts";
 
 /** What {@link measureAudio} reports (ms). */
 export interface AudioFigures {
@@ -53,24 +54,12 @@ bot.on("RECOG_EVENT_STOP", async (ctx) => {
 export default bot;
 `;
 
-const MAIN = new URL("../runtime/cli/main.ts", import.meta.url).pathname;
-
 const precise: Clock = {
   now: () => performance.timeOrigin + performance.now(),
   setTimeout: realClock.setTimeout,
   clearTimeout: realClock.clearTimeout,
   sleep: (ms, signal) => sleepOn(precise, ms, signal),
 };
-
-function tone(seconds: number): Uint8Array {
-  const rate = 24000;
-  const n = rate * seconds;
-  const s = new Int16Array(n * 2);
-  for (let i = 0; i < n; i++) {
-    s[2 * i] = s[2 * i + 1] = Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / rate));
-  }
-  return encodeWav16(s, rate, 2);
-}
 
 async function until(cond: () => boolean, what: string, ms = 60_000) {
   const end = Date.now() + ms;
@@ -91,34 +80,14 @@ export async function measureAudio(trials = 5): Promise<AudioFigures> {
   try {
     await Deno.mkdir(`${dir}/bots/speaker`, { recursive: true });
     await Deno.writeTextFile(`${dir}/bots/speaker/bot.ts`, BOT);
-    await Deno.writeFile(`${dir}/bots/speaker/long.wav`, tone(10));
-    await Deno.writeFile(`${dir}/bots/speaker/short.wav`, tone(3));
+    await Deno.writeFile(`${dir}/bots/speaker/long.wav`, stereoToneWav(440, 440, 8000, 10));
+    await Deno.writeFile(`${dir}/bots/speaker/short.wav`, stereoToneWav(440, 440, 8000, 3));
     await Deno.writeTextFile(`${dir}/bots/bots.yaml`, "bots:\n  speaker: {}\n");
     await Deno.writeTextFile(
       `${dir}/content.mdf`,
       `Plugin_Remote_EnableServer=true\nPlugin_Remote_ListenPort=${side.port}\n`,
     );
-    child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--no-prompt",
-        "--allow-read",
-        "--allow-write",
-        "--allow-net",
-        "--allow-run",
-        "--allow-env",
-        "--allow-sys=hostname,osRelease",
-        MAIN,
-        "start",
-        `${dir}/content.mdf`,
-        "--bots",
-        `${dir}/bots/bots.yaml`,
-        "--no-watch",
-      ],
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
+    child = spawnStart(`${dir}/content.mdf`, `${dir}/bots/bots.yaml`);
     await until(() => emu.peers === 1, "the connection");
     // Lines for a bot still loading wait for it: the pong says it runs.
     emu.inject("RECOG_EVENT_STOP", "ping");

@@ -7,6 +7,7 @@ import { startSession } from "../runtime/session/session.ts";
 import { createLogger } from "../runtime/log/logger.ts";
 import { latencySummary } from "./stats.ts";
 import { readLines, roundTrips, windowedThroughput } from "./line_peer.ts";
+import { spawnStart } from "./start_process.ts";
 
 const ECHO_BOT = `import { createBot } from "${new URL("../mod.ts", import.meta.url).href}";
 const bot = createBot();
@@ -32,8 +33,6 @@ export function echoBots(n: number): string {
 
 /** Where mmdbot runs during a measurement. */
 export type Placement = "process" | "in-bench";
-
-const MAIN = new URL("../runtime/cli/main.ts", import.meta.url).pathname;
 
 /**
  * A runtime with `bots` echo bots connected to a raw TCP peer (the bench plays MMDAgent-EX, the TCP
@@ -83,27 +82,7 @@ export async function withSession<T>(
       } catch { /* closed by the session */ }
     }
   }
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--no-prompt",
-      "--allow-read",
-      "--allow-write",
-      "--allow-net",
-      "--allow-run",
-      "--allow-env",
-      "--allow-sys=hostname,osRelease",
-      MAIN,
-      "start",
-      mdf,
-      "--bots",
-      manifest,
-      "--no-watch",
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+  const child = spawnStart(mdf, manifest);
   let conn: Deno.TcpConn | undefined;
   try {
     conn = await listener.accept();

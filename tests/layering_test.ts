@@ -35,7 +35,7 @@ export const ROOMS: Record<
   store: { may: ["manifest"] },
   conversation: { may: ["catalog", "wire", "clock"] }, // pure: the host drives it
   audio: { may: ["wire", "clock", "log"] },
-  bot: { may: ["catalog", "wire", "conversation", "store"], npm: false },
+  bot: { may: ["catalog", "wire", "conversation", "store", "audio"], npm: false },
   "mod.ts": { may: ["bot", "catalog", "wire"], npm: false },
   host: {
     may: [

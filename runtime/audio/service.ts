@@ -28,6 +28,10 @@ import { floatToS16le, mixDown } from "./pcm.ts";
 import { type PlayerResult, playSnd } from "./player.ts";
 import { createResampler } from "./resample.ts";
 import { type DecodedWav, decodeWav, WavError } from "./wav.ts";
+import type { PlayResult } from "./result.ts";
+
+/** How a clip ended, as the bot sees it (`ctx.play`'s result). */
+export type PlayOutcome = PlayResult;
 
 /** Largest WAV file the host reads for a bot (about 9 minutes of 48 kHz stereo 16-bit). */
 export const MAX_WAV_BYTES = 100 * 1024 * 1024;
@@ -79,24 +83,6 @@ export interface PlayRequest {
   lookaheadMs?: number;
   /** The bot's own stop. */
   signal?: AbortSignal;
-}
-
-/** How a clip ended, as the bot sees it. */
-export interface PlayOutcome {
-  /** `refused`: never played (see `reason`); `failed`: broke while playing. */
-  status: "finished" | "interrupted" | "refused" | "failed";
-  /** Audio that played, ms. */
-  playedMs: number;
-  /** Playback position when the stop came. */
-  stoppedAtMs?: number;
-  /** Length of the file, ms (files only). */
-  durationMs?: number;
-  /** Who or what ended it: `barge-in`, `stop`, `turn-ended`, `disconnect`, `floor-taken`… */
-  by?: string;
-  /** The other bot involved, when there is one. */
-  bot?: string;
-  /** Words for a person. */
-  reason?: string;
 }
 
 /** What the service needs from the host. */

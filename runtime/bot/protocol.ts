@@ -18,6 +18,7 @@
  * feature), and its zod object in `botToHostSchema` (`runtime/host/ipc_protocol.ts`) for bot → host
  * messages; the type check there fails until both agree.
  */
+import type { PlayResult } from "../audio/result.ts";
 import type { Refusal } from "../wire/types.ts";
 import type { StoreOp, StoreProblem, StoreResult } from "../store/protocol.ts";
 import type { AvatarSnapshot, SpeechResult } from "./define.ts";
@@ -216,20 +217,4 @@ export interface PlayFormat {
   format: "u8" | "s16" | "s24" | "s32" | "f32" | "f64";
 }
 
-/** How a clip played (see `ctx.play`). */
-export interface PlayResult {
-  /** `finished`; `interrupted` (see `by`); `refused`: never played; `failed`: broke while playing. */
-  status: "finished" | "interrupted" | "refused" | "failed";
-  /** Audio that played, ms (after a stop, the tail already sent included). */
-  playedMs: number;
-  /** Playback position when the stop came, ms. */
-  stoppedAtMs?: number;
-  /** Length of the file, ms (files only). */
-  durationMs?: number;
-  /** What ended it: `barge-in`, `stop`, `turn-ended`, `floor-taken`, `disconnect`, `audio`… */
-  by?: string;
-  /** The other bot involved (who took the floor), when there is one. */
-  bot?: string;
-  /** Words for a person: why it was refused or failed. */
-  reason?: string;
-}
+export type { PlayResult } from "../audio/result.ts";

@@ -263,6 +263,8 @@ export const BOT_API_PATHS: readonly string[] = [
   ROOT + "runtime/catalog/events.ts",
   // Sentence segmentation for `speakLlm` (pure, imports nothing).
   ROOT + "runtime/conversation/segment.ts",
+  // The result type of `ctx.play` (a leaf of types only).
+  ROOT + "runtime/audio/result.ts",
 ];
 
 /** The launch spec of one bot. */

@@ -1,20 +1,13 @@
 import { createSndConverter, wavToSndPcm } from "../../runtime/audio/convert.ts";
 import { s16leToInt16 } from "../../runtime/audio/pcm.ts";
-import { decodeWav, encodeWav16 } from "../../runtime/audio/wav.ts";
+import { decodeWav } from "../../runtime/audio/wav.ts";
 import { RemoteParser } from "../../runtime/emulator/parser.ts";
 import { encodeSnd } from "../../runtime/wire/snd.ts";
 import { assert, assertEquals } from "../assert.ts";
+import { stereoToneWav } from "./tones.ts";
 
 /** 3 s at 24 kHz stereo: 440 Hz left, 660 Hz right (both well inside 16 kHz's band). */
-function stereo24k(): Uint8Array {
-  const n = 72000;
-  const s = new Int16Array(n * 2);
-  for (let i = 0; i < n; i++) {
-    s[2 * i] = Math.round(10000 * Math.sin((2 * Math.PI * 440 * i) / 24000));
-    s[2 * i + 1] = Math.round(10000 * Math.sin((2 * Math.PI * 660 * i) / 24000));
-  }
-  return encodeWav16(s, 24000, 2);
-}
+const stereo24k = () => stereoToneWav(440, 660, 10000);
 
 Deno.test("a 24 kHz stereo WAV becomes 16 kHz mono: the channels averaged, 48000 samples", () => {
   const pcm = s16leToInt16(wavToSndPcm(decodeWav(stereo24k())));

@@ -12,11 +12,12 @@ import { Emulator } from "../../runtime/emulator/core.ts";
 import { serveTcp } from "../../runtime/emulator/tcp_server.ts";
 import { memoryLogger } from "../../runtime/log/logger.ts";
 import { type Session, startSession } from "../../runtime/session/session.ts";
-import { decodeWav, encodeWav16 } from "../../runtime/audio/wav.ts";
+import { decodeWav } from "../../runtime/audio/wav.ts";
 import { wavToSndPcm } from "../../runtime/audio/convert.ts";
 import { s16leToInt16 } from "../../runtime/audio/pcm.ts";
 import { assert, assertEquals } from "../assert.ts";
 import { pacingOf } from "./pacing.ts";
+import { stereoToneWav } from "./tones.ts";
 
 const MOD = new URL("../../mod.ts", import.meta.url).href;
 
@@ -31,15 +32,7 @@ export default bot;
 `;
 
 /** 3 s at 24 kHz stereo: 330 Hz left, 550 Hz right, amplitude 9000. */
-function clip(): Uint8Array {
-  const n = 72000;
-  const s = new Int16Array(n * 2);
-  for (let i = 0; i < n; i++) {
-    s[2 * i] = Math.round(9000 * Math.sin((2 * Math.PI * 330 * i) / 24000));
-    s[2 * i + 1] = Math.round(9000 * Math.sin((2 * Math.PI * 550 * i) / 24000));
-  }
-  return encodeWav16(s, 24000, 2);
-}
+const clip = () => stereoToneWav(330, 550, 9000);
 
 async function until(cond: () => boolean, what: string, detail = () => "", ms = 30_000) {
   const end = Date.now() + ms;

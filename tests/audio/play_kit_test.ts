@@ -3,10 +3,11 @@
  * from its folder or a PCM stream; the emulator's sound device records what played.
  */
 import { createTestRuntime } from "../../testing.ts";
-import { decodeWav, encodeWav16 } from "../../runtime/audio/wav.ts";
+import { decodeWav } from "../../runtime/audio/wav.ts";
 import { wavToSndPcm } from "../../runtime/audio/convert.ts";
 import { assert, assertEquals } from "../assert.ts";
 import { pacingOf } from "./pacing.ts";
+import { stereoToneWav } from "./tones.ts";
 
 const MOD = new URL("../../mod.ts", import.meta.url).href;
 
@@ -43,13 +44,7 @@ async function setup() {
   await Deno.writeTextFile(`${dir}/speaker/bot.ts`, BOT);
   await Deno.writeTextFile(`${dir}/bots.yaml`, "bots:\n  speaker: {}\n");
   // 3 s at 24 kHz stereo: 330 Hz left, 550 Hz right.
-  const n = 72000;
-  const s = new Int16Array(n * 2);
-  for (let i = 0; i < n; i++) {
-    s[2 * i] = Math.round(9000 * Math.sin((2 * Math.PI * 330 * i) / 24000));
-    s[2 * i + 1] = Math.round(9000 * Math.sin((2 * Math.PI * 550 * i) / 24000));
-  }
-  const wav = encodeWav16(s, 24000, 2);
+  const wav = stereoToneWav(330, 550, 9000);
   await Deno.writeFile(`${dir}/speaker/clip.wav`, wav);
   return { dir, wav };
 }
