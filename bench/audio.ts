@@ -6,10 +6,10 @@
  * mmdbot runs as its own process (`mmdbot start`), as deployed beside MMDAgent-EX: a receiver in
  * the runtime's own event loop would see the runtime's work as network delay.
  *
- * - **Pacing jitter**: per packet after the start-up burst, how far its arrival is from when a
- *   steady sender would have sent it (the schedule anchored at the first arrival, keeping the
- *   120 ms lookahead), less the median difference (a constant offset is the first packet's own
- *   delay, not jitter); p50/p99 of its absolute value over a 10 s clip. Target p99 ≤ 5 ms.
+ * - **Pacing jitter**: per packet after the start-up burst (the packets that fill the 120 ms
+ *   lookahead), how far the gap since the previous arrival is from that packet's 40 ms (packet
+ *   delay variation: a stall shows once, and does not shift every later packet as a drift from
+ *   the first arrival would); p50/p99 of its absolute value over a 10 s clip. Target p99 ≤ 5 ms.
  * - **Barge-in stop latency**: the emulator issues `RECOG_EVENT_START` 1 s into a clip (the user
  *   starts speaking); the latency is from then to the last packet that still arrived (0 when none
  *   did), and the audio heard after the barge-in is what the peer held then plus what came after
@@ -99,9 +99,8 @@ export async function measureAudio(trials = 5): Promise<AudioFigures> {
     emu.inject("RECOG_EVENT_STOP", "long.wav");
     await until(() => played() === 1, "the 10 s clip");
     const pacing = pacingOf(emu.sound.arrivals().slice(from), 120);
-    // A constant offset (the first packet's own delay) is not jitter: deviations from the median.
-    const mid = quantile(pacing.lateness, 0.5);
-    const jit = pacing.lateness.map((x) => Math.abs(x - mid));
+    // Jitter as packet delay variation: each gap between arrivals against the audio in between.
+    const jit = pacing.gapJitter.map(Math.abs);
 
     // Barge-in 1 s into a 3 s clip.
     const latencies: number[] = [];
@@ -110,7 +109,6 @@ export async function measureAudio(trials = 5): Promise<AudioFigures> {
     for (let k = 0; k < trials; k++) {
       // A new turn first, so the clip belongs to the turn the barge-in ends.
       from = emu.sound.arrivals().length;
-      const before = played();
       emu.inject("RECOG_EVENT_START");
       emu.inject("RECOG_EVENT_STOP", "short.wav");
       await until(() => emu.sound.arrivals().length > from, "the first packet");
@@ -119,7 +117,10 @@ export async function measureAudio(trials = 5): Promise<AudioFigures> {
       const bargeAt = precise.now();
       const held = emu.sound.queuedMs(bargeAt);
       emu.inject("RECOG_EVENT_START");
-      await until(() => played() > before, "the cut clip to end");
+      // The bot cannot report a clip of a turn that is over (its lines are refused, turn-ended):
+      // the clip is over when no packet came for 500 ms, far beyond the lookahead.
+      const lastAt = () => emu.sound.arrivals().at(-1)?.at ?? bargeAt;
+      await until(() => precise.now() - Math.max(bargeAt, lastAt()) > 500, "the cut clip to end");
       const after = emu.sound.arrivals().slice(from).filter((a) => a.at > bargeAt);
       latencies.push(after.length ? after[after.length - 1].at - bargeAt : 0);
       packetsAfterMax = Math.max(packetsAfterMax, after.length);
@@ -130,7 +131,7 @@ export async function measureAudio(trials = 5): Promise<AudioFigures> {
       await precise.sleep(300);
     }
     return {
-      packets: pacing.lateness.length,
+      packets: pacing.gapJitter.length,
       jitter: { p50: quantile(jit, 0.5), p99: quantile(jit, 0.99), max: Math.max(...jit) },
       maxAheadMs: pacing.maxAheadMs,
       trials,

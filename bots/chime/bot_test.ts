@@ -24,3 +24,22 @@ Deno.test("chime plays its 1.2 s WAV on the avatar as 16 kHz audio with lip sync
     rt.logs().map((l) => `${l.scope}: ${l.msg}`),
   );
 });
+Deno.test("chime is cut off when the user starts speaking (barge-in): sending stops at once", async () => {
+  await using rt = await createTestRuntime({ bots: ["chime"], manifest: MANIFEST });
+  await rt.say("chime");
+  await rt.waitForSent("__AV_SETMODEL,mei");
+  await rt.advance(500);
+  const before = rt.played().packets.length;
+  await rt.inject("RECOG_EVENT_START");
+  await rt.advance(1000);
+  const packets = rt.played().packets;
+  check(packets.length === before, "no packet after the barge-in", {
+    before,
+    after: packets.length,
+  });
+  const cut = rt.logs().find((l) => l.scope === "bot:chime" && l.msg.startsWith("chime cut by"));
+  check(cut?.msg.startsWith("chime cut by barge-in at 500 ms") === true, "cut by barge-in", cut);
+  // What played: the 500 ms before the user spoke, and at most the 120 ms already sent.
+  const ms = rt.played().runs[0].ms;
+  check(ms >= 500 && ms <= 620, "played up to the lookahead past the barge-in", ms);
+});

@@ -23,3 +23,22 @@ Deno.test("tone streams its 4 s tune, converted to 16 kHz, at the pace it plays"
     rt.logs().map((l) => `${l.scope}: ${l.msg}`),
   );
 });
+Deno.test("tone is cut off by barge-in: no packet after the user starts speaking", async () => {
+  await using rt = await createTestRuntime({ bots: ["tone"], manifest: MANIFEST });
+  await rt.say("beep");
+  await rt.advance(1000);
+  const before = rt.played().packets.length;
+  await rt.inject("RECOG_EVENT_START");
+  await rt.advance(2000);
+  check(rt.played().packets.length === before, "no packet after the barge-in", {
+    before,
+    after: rt.played().packets.length,
+  });
+  const cut = rt.logs().find((l) => l.scope === "bot:tone" && l.msg.startsWith("tune cut by"));
+  check(cut?.msg.startsWith("tune cut by barge-in at 1000 ms") === true, "cut by barge-in", cut);
+  check(
+    rt.played().runs[0].ms <= 1120,
+    "at most the lookahead past the barge-in",
+    rt.played().runs,
+  );
+});

@@ -26,6 +26,8 @@ const bot = createBot();
 bot.on("RECOG_EVENT_STOP", async (ctx) => {
   if (ctx.args.result !== "play") return;
   const r = await ctx.play("mei", "clip.wav");
+  // A turn that is over refuses its lines (turn-ended): the log always gets the result.
+  ctx.log.info("played " + JSON.stringify(r));
   await ctx.sendRaw("MESSAGE|played|" + JSON.stringify(r));
 });
 export default bot;
@@ -121,6 +123,65 @@ Deno.test("a 3 s 24 kHz stereo WAV reaches the peer over TCP as paced 16 kHz mon
   } finally {
     await session?.stop();
     offOutput();
+    await side.close();
+    emu.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("over TCP, the user speaking 1 s into the clip (barge-in) stops it: the rest is never sent", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "mmdbot-audio-barge-" });
+  const emu = new Emulator({ currentTime: false });
+  const side = serveTcp(emu, { port: 0 });
+  const echoed: string[] = [];
+  const offOutput = emu.onOutput((line) => void echoed.push(line.replace(/\r?\n$/, "")));
+  let session: Session | undefined;
+  const log = memoryLogger();
+  try {
+    await Deno.mkdir(`${dir}/bots/speaker`, { recursive: true });
+    await Deno.writeTextFile(`${dir}/bots/speaker/bot.ts`, BOT);
+    await Deno.writeFile(`${dir}/bots/speaker/clip.wav`, clip());
+    await Deno.writeTextFile(`${dir}/bots/bots.yaml`, "bots:\n  speaker: {}\n");
+    await Deno.writeTextFile(
+      `${dir}/content.mdf`,
+      `Plugin_Remote_EnableServer=true\nPlugin_Remote_ListenPort=${side.port}\n`,
+    );
+    session = await startSession({
+      mdf: `${dir}/content.mdf`,
+      manifest: `${dir}/bots/bots.yaml`,
+      logger: log,
+      watch: false,
+      control: false,
+    });
+    const s = session;
+    await until(() => emu.peers === 1, "the runtime to connect");
+    await until(() => s.host.status().every((b) => b.state === "running"), "the bot to run");
+
+    emu.inject("RECOG_EVENT_START");
+    emu.inject("RECOG_EVENT_STOP", "play");
+    await until(() => emu.sound.arrivals().length > 0, "the first packet");
+    const t0 = emu.sound.arrivals()[0].at;
+    await until(() => Date.now() >= t0 + 1000, "1 s of audio");
+    emu.inject("RECOG_EVENT_START");
+    const result = () => log.records.find((r) => r.msg.includes("played {"));
+    await until(
+      () => result() !== undefined,
+      "the clip's result",
+      () => log.records.map((r) => `${r.scope}: ${r.msg}`).join("\n"),
+    );
+    const r = JSON.parse(result()!.msg.slice(result()!.msg.indexOf("{")));
+    assertEquals([r.status, r.by], ["interrupted", "barge-in"]);
+    // Exactly the audio sent reached the peer, and it is what the bot was told played.
+    const got = emu.sound.arrivals().reduce((n, a) => n + a.ms, 0);
+    assertEquals(got, r.playedMs);
+    // Cut near 1 s, far from the clip's 3 s (timing figures are the bench's; the bound only
+    // catches a stop that did not stop the sending).
+    assert(got >= 900 && got <= 2200, `${got} ms of audio were sent`);
+    // The mouth closes with the voice.
+    await until(() => echoed.includes("LIPSYNC_STOP|mei"), "LIPSYNC_STOP", () => echoed.join("\n"));
+  } finally {
+    offOutput();
+    await session?.stop();
     await side.close();
     emu.close();
     await Deno.remove(dir, { recursive: true });

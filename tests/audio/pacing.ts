@@ -22,25 +22,38 @@ export interface Pacing {
    * minus when the packet was due (a steady sender keeps `lookaheadMs` ahead), ms.
    */
   lateness: number[];
+  /**
+   * Per packet after the start-up burst: the gap since the previous arrival minus that packet's
+   * length, ms (0 for a steady sender; a stall shows as one long gap and then short ones).
+   */
+  gapJitter: number[];
   /** Audio received, ms. */
   totalMs: number;
 }
 
 /** Reads {@link Pacing} out of arrivals (oldest first) for a sender keeping `lookaheadMs` ahead. */
 export function pacingOf(arrivals: readonly Arrival[], lookaheadMs: number): Pacing {
-  if (arrivals.length === 0) return { maxAheadMs: 0, spanMs: 0, lateness: [], totalMs: 0 };
+  if (arrivals.length === 0) {
+    return { maxAheadMs: 0, spanMs: 0, lateness: [], gapJitter: [], totalMs: 0 };
+  }
   const t0 = arrivals[0].at;
   let queue = 0;
   let last = t0;
   let maxAhead = 0;
   let received = 0;
   const lateness: number[] = [];
+  const gapJitter: number[] = [];
+  let prev: Arrival | undefined;
   for (const a of arrivals) {
     queue = Math.max(0, queue - (a.at - last)) + a.ms;
     last = a.at;
     // Due when the audio before it has played down to the lookahead minus its own length.
     const due = t0 + received + a.ms - lookaheadMs;
-    if (due > t0) lateness.push(a.at - due);
+    if (due > t0) {
+      lateness.push(a.at - due);
+      if (prev) gapJitter.push(a.at - prev.at - prev.ms);
+    }
+    prev = a;
     received += a.ms;
     maxAhead = Math.max(maxAhead, queue);
   }
@@ -48,6 +61,7 @@ export function pacingOf(arrivals: readonly Arrival[], lookaheadMs: number): Pac
     maxAheadMs: maxAhead,
     spanMs: arrivals[arrivals.length - 1].at - t0,
     lateness,
+    gapJitter,
     totalMs: received,
   };
 }
