@@ -88,5 +88,19 @@ export function formatStatus(s: SessionStatus): string {
       (b.lastError ? `  last error: ${b.lastError}` : "")
     ),
   ];
+  const c = s.conversation;
+  if (c) {
+    const ms = (l: { p50?: number; p95?: number }) =>
+      l.p50 === undefined ? "n/a" : `${Math.round(l.p50)}/${Math.round(l.p95 ?? l.p50)} ms`;
+    lines.push(
+      `  conversation: turn ${c.turn}${c.userSpeaking ? " (user speaking)" : ""}, ` +
+        `${c.metrics.turns} turns, ${c.metrics.interruptions} interruptions ` +
+        `(${c.metrics.falseInterruptions} false), ${c.metrics.dropped} utterances dropped`,
+      `    from the user's last word p50/p95: first speech command ${
+        ms(c.metrics.toFirstCommandMs)
+      }, on the wire ${ms(c.metrics.toWireMs)}, first audio ${ms(c.metrics.toAudioMs)}`,
+      ...c.speaking.map((x) => `    ${x.model} speaking for ${x.owner}: ${x.text.slice(0, 60)}`),
+    );
+  }
   return lines.join("\n");
 }

@@ -125,6 +125,8 @@ const botStatusSchema: z.ZodType<BotStatus> = z.object({
   lastError: z.string().optional(),
 });
 
+const latency = z.object({ p50: z.number().optional(), p95: z.number().optional() });
+
 /** The result of `status`: the contract's {@link SessionStatus}. */
 export const statusSchema: z.ZodType<SessionStatus> = z.object({
   pid: z.number(),
@@ -134,6 +136,20 @@ export const statusSchema: z.ZodType<SessionStatus> = z.object({
   link: z.record(z.string(), z.unknown()),
   bots: z.array(botStatusSchema),
   refusedLines: z.number(),
+  conversation: z.object({
+    turn: z.number(),
+    userSpeaking: z.boolean(),
+    speaking: z.array(z.object({ model: z.string(), owner: z.string(), text: z.string() })),
+    metrics: z.object({
+      turns: z.number(),
+      interruptions: z.number(),
+      falseInterruptions: z.number(),
+      dropped: z.number(),
+      toFirstCommandMs: latency,
+      toWireMs: latency,
+      toAudioMs: latency,
+    }),
+  }).optional(),
 });
 
 /** The result of `reload`: the names reloaded. */

@@ -35,6 +35,33 @@ export interface SessionStatus {
   link: Record<string, unknown>;
   bots: BotStatus[];
   refusedLines: number;
+  /** The conversation (absent from runtimes before it existed). */
+  conversation?: ConversationStatus;
+}
+
+/** Percentiles of one turn latency, ms from the end of the user's speech. */
+export interface TurnLatency {
+  p50?: number;
+  p95?: number;
+}
+
+/** The conversation in `status`: the current turn, who speaks, and turn metrics. */
+export interface ConversationStatus {
+  /** The current turn id (0 before the first). */
+  turn: number;
+  userSpeaking: boolean;
+  /** Models speaking now: who makes them say what. */
+  speaking: { model: string; owner: string; text: string }[];
+  /** Over recent turns. */
+  metrics: {
+    turns: number;
+    interruptions: number;
+    falseInterruptions: number;
+    dropped: number;
+    toFirstCommandMs: TurnLatency;
+    toWireMs: TurnLatency;
+    toAudioMs: TurnLatency;
+  };
 }
 
 /** The operations a running session offers its control channel. */

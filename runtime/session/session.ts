@@ -361,6 +361,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
           lastError: b.lastError,
         })),
         refusedLines: runtime.refusedOperatorLines,
+        conversation: conversationStatus(host.conversation.snapshot()),
       };
     },
     async reload(name) {
@@ -440,4 +441,27 @@ function trafficViewOn(out: typeof Deno.stdout | typeof Deno.stderr): RuntimeSer
     color = out.isTerminal() && !Deno.env.get("NO_COLOR");
   } catch { /* no env permission: plain */ }
   return trafficViewService({ write: (text) => writeAll(out, encoder.encode(text)), color });
+}
+
+/** The conversation's part of `status`, from the host's snapshot. */
+export function conversationStatus(
+  snap: ReturnType<Host["conversation"]["snapshot"]>,
+): NonNullable<SessionStatus["conversation"]> {
+  const m = snap.metrics;
+  return {
+    turn: snap.avatar.turn,
+    userSpeaking: snap.avatar.userSpeaking,
+    speaking: snap.avatar.models.flatMap((x) =>
+      x.speaking ? [{ model: x.alias, owner: x.speaking.owner, text: x.speaking.text }] : []
+    ),
+    metrics: {
+      turns: m.turns,
+      interruptions: m.interruptions,
+      falseInterruptions: m.falseInterruptions,
+      dropped: m.dropped,
+      toFirstCommandMs: m.toFirstCommandMs,
+      toWireMs: m.toWireMs,
+      toAudioMs: m.toAudioMs,
+    },
+  };
 }
