@@ -36,8 +36,10 @@
  * @module
  */
 export {
+  type AvatarState,
   createTestRuntime,
   type Direction,
+  type ModelView,
   type PlayedAudio,
   type PlayedRun,
   type ScriptedLlm,
@@ -48,4 +50,6 @@ export {
   type TestRuntime,
   type TestRuntimeOptions,
   type TrafficRecord,
+  type TurnMetricsSummary,
+  type TurnRecord,
 } from "./runtime/session/test_runtime.ts";

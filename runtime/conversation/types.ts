@@ -75,6 +75,7 @@ export const DEFAULT_POLICY: ConversationPolicy = {
 
 /** One turn as the metrics and the dashboard see it (times in host clock ms). */
 export interface TurnRecord {
+  /** The turn's number (1 for the user's first utterance). */
   id: number;
   /** `RECOG_EVENT_START` (or the result, when no start came). */
   startedAt: number;
@@ -92,6 +93,7 @@ export interface TurnRecord {
   endAt?: number;
   /** When the turn was over (the next turn started, a false interruption, a disconnect). */
   endedAt?: number;
+  /** Why it was over: `next-turn`, `false-interruption`, `disconnect`. */
   endedBy?: string;
   /** The user spoke while this turn's (or earlier) speech played and cut it. */
   interrupted: boolean;
@@ -107,17 +109,25 @@ export interface TurnRecord {
 
 /** Percentiles of recent turns (ms from the end of the user's speech). */
 export interface TurnMetricsSummary {
+  /** Turns counted (recent ones). */
   turns: number;
+  /** Turns whose speech the user cut. */
   interruptions: number;
+  /** Of those, false interruptions (empty or echo-only results). */
   falseInterruptions: number;
+  /** Utterances dropped unspoken. */
   dropped: number;
+  /** User's last word → the first speech command of an answer reached the runtime. */
   toFirstCommandMs: { p50?: number; p95?: number };
+  /** User's last word → that command written toward MMDAgent-EX. */
   toWireMs: { p50?: number; p95?: number };
+  /** User's last word → the answer's first `SYNTH_EVENT_START`. */
   toAudioMs: { p50?: number; p95?: number };
 }
 
 /** One avatar model as the runtime knows it from the messages. */
 export interface ModelView {
+  /** The model's alias (`MODEL_ADD`'s first field). */
   alias: string;
   /** Motion aliases running on it. */
   motions: string[];
@@ -129,8 +139,11 @@ export interface ModelView {
 
 /** The avatar's state, mirrored from what the messages reveal. */
 export interface AvatarState {
+  /** MMDAgent-EX is connected. */
   connected: boolean;
+  /** The connection's id, while connected. */
   connection?: string;
+  /** The models seen, with their motions and speech. */
   models: ModelView[];
   /** MMDAgent-EX timers running (TIMER_START), with their start time. */
   timers: { name: string; since: number }[];

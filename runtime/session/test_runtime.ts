@@ -24,11 +24,18 @@ import { createLink } from "../transport/link.ts";
 import { type MemoryConn, memoryConn, memoryListener } from "../transport/memory.ts";
 import type { PlayedRun, SndArrival } from "../emulator/sound_out.ts";
 import type { TrafficRecord } from "../record/schema.ts";
+import type { AvatarState, TurnMetricsSummary, TurnRecord } from "../conversation/types.ts";
 import { createRuntime } from "./runtime.ts";
 import { mmdbotCommand } from "../paths/invocation.ts";
 import { fileURLToPath } from "node:url";
 
 export type { Direction, TrafficRecord } from "../record/schema.ts";
+export type {
+  AvatarState,
+  ModelView,
+  TurnMetricsSummary,
+  TurnRecord,
+} from "../conversation/types.ts";
 export type { PlayedRun, SndArrival } from "../emulator/sound_out.ts";
 export type { ScriptedLlm, ScriptedReply, ScriptedRequest } from "./scripted_llm.ts";
 
@@ -146,6 +153,28 @@ export interface TestRuntime extends AsyncDisposable {
    * with false when no prompt is on screen (or without the emulator), else when quiet again.
    */
   selectPrompt(index: number): Promise<boolean>;
+  /**
+   * The user starts speaking (`RECOG_EVENT_START` alone; finish with `inject("RECOG_EVENT_STOP|…")`):
+   * while the avatar speaks this is a barge-in. Advance the clock first to choose its time.
+   * Resolves when quiet.
+   *
+   * @example
+   * ```ts
+   * import { createTestRuntime } from "@mmdbot/mmdbot/testing";
+   *
+   * await using rt = await createTestRuntime({ bots: ["greeter"] });
+   * await rt.say("hello");
+   * await rt.advance(300); // 300 ms into the answer
+   * await rt.userStarts(); // the floor stops it: SYNTH_STOP|mei
+   * ```
+   */
+  userStarts(): Promise<void>;
+  /**
+   * The conversation as the host sees it: each turn with its timings (user's last word, first
+   * speech command, on the wire, first audio, end; interrupted, dropped), their p50/p95, and the
+   * avatar's mirrored state.
+   */
+  conversation(): { turns: TurnRecord[]; metrics: TurnMetricsSummary; avatar: AvatarState };
   /**
    * The SND audio the emulator played (`ctx.play`): runs of gapless audio with the model, when the
    * first sample played and the last (`cutAt` when a disconnect cut it), the PCM received (16 kHz
@@ -396,6 +425,13 @@ export async function createTestRuntime(options: TestRuntimeOptions = {}): Promi
     async inject(line) {
       injectLine(line);
       await settle();
+    },
+    async userStarts() {
+      injectLine("RECOG_EVENT_START");
+      await settle();
+    },
+    conversation() {
+      return host.conversation.snapshot();
     },
     async advance(ms) {
       if (!(ms >= 0)) throw new RangeError(`advance(${ms}): give a number of milliseconds >= 0`);

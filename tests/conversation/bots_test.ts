@@ -203,13 +203,19 @@ Deno.test("a barge-in in the middle of sentence two stops it with SYNTH_STOP, an
       rt.received().slice(rt.received().indexOf(second)).includes("SYNTH_EVENT_STOP|mei"),
       false,
     );
-    await rt.inject("RECOG_EVENT_START");
+    await rt.userStarts();
     const afterSecond = rt.sent().slice(rt.sent().indexOf(second) + 1);
     assertEquals(afterSecond, ["SYNTH_STOP|mei"]);
     await advanceUntil(rt, () => results(rt, "stream").length === 1, "the stream's result");
     await rt.advance(30_000);
     const r = results(rt, "stream")[0];
     assertEquals([r.status, r.by, r.utterances], ["interrupted", "barge-in", 2]);
+    // The turn metrics say so too.
+    const { turns, metrics } = rt.conversation();
+    const t1 = turns.find((t) => t.id === 1)!;
+    assertEquals([t1.interrupted, t1.utterances, t1.dropped], [true, 2, 3]);
+    assertEquals(metrics.interruptions, 1);
+    assert(t1.firstAudioAt! >= t1.firstWireAt!, JSON.stringify(t1));
     assertEquals(speechStarts(rt.sent()), [
       "SYNTH_START|mei|mei_voice_normal|Sentence number 1 is here.",
       second,
