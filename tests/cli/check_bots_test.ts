@@ -193,14 +193,14 @@ Deno.test("check in any folder checks the project's manifest; a missing --bots m
   }
 });
 
-Deno.test("check examples/tcp-server.mdf in the repository lists greeter, qa, clock, notes, chime and tone with their levels", async () => {
+Deno.test("check examples/tcp-server.mdf in the repository lists greeter, qa, clock, notes, storyteller, chime and tone with their levels", async () => {
   const level = await expectedLevel();
   const r = await check(["examples/tcp-server.mdf"]);
   assertEquals(r.code, 0, r.stdout + r.stderr);
-  for (const name of ["greeter", "qa", "clock", "notes", "chime", "tone"]) {
+  for (const name of ["greeter", "qa", "clock", "notes", "storyteller", "chime", "tone"]) {
     assertMatch(r.stdout, new RegExp(`^  ${name}: ${level} \\(`, "m"));
   }
   // The chat example is off by default: listed, type-checked, never started.
   assertMatch(r.stdout, /^ {2}chat: disabled \(enabled: false\), would run at /m);
-  assertIncludes(r.stdout, "All 7 bots type-check and load.");
+  assertIncludes(r.stdout, "All 8 bots type-check and load.");
 });
