@@ -45,6 +45,8 @@ export interface FloorClaim {
   turn?: number;
   label?: string;
   maxMs?: number;
+  priority?: number;
+  uninterruptible?: boolean;
   start(grant: { signal: AbortSignal }): void;
 }
 
@@ -81,6 +83,10 @@ export interface PlayRequest {
   lipSync?: "auto" | "binary" | "off";
   phones?: readonly LipPhone[];
   lookaheadMs?: number;
+  /** Place on the floor (default: the bot's manifest priority). */
+  priority?: number;
+  /** Not cut by barge-in or priority, and played even after its turn ended. */
+  uninterruptible?: boolean;
   /** The bot's own stop. */
   signal?: AbortSignal;
 }
@@ -294,6 +300,8 @@ export function createAudioService(d: AudioServiceDeps): AudioService {
       turn: req.turn,
       label: src.kind === "file" ? (src.label ?? "audio") : "audio stream",
       maxMs: durationMs !== undefined ? durationMs + 5000 : MAX_STREAM_MS,
+      ...(req.priority !== undefined ? { priority: req.priority } : {}),
+      ...(req.uninterruptible ? { uninterruptible: true } : {}),
       start(grant) {
         const onGrantAbort = () => abort.abort(grant.signal.reason);
         if (grant.signal.aborted) onGrantAbort();

@@ -40,6 +40,10 @@ export interface PlayOptions {
   moras?: PlayMora[];
   /** Most audio ahead of playback, ms (40 to 2000, default 120): how late a stop can be. */
   lookaheadMs?: number;
+  /** Place on the floor among this bot's and others' speech (default: the manifest's priority). */
+  priority?: number;
+  /** Not cut by barge-in or a higher priority, and played even after its turn ended. */
+  uninterruptible?: boolean;
   /** Aborting stops the clip (what was sent plays out, at most the lookahead). */
   signal?: AbortSignal;
   /** The turn this answers (default: the turn of the message being handled, when known). */
@@ -163,6 +167,8 @@ export function createPlayFeature(io: FeatureIO): BotFeature {
         ...(options.lipSync ? { lipSync: options.lipSync } : {}),
         ...(phones ? { phones } : {}),
         ...(options.lookaheadMs !== undefined ? { lookaheadMs: options.lookaheadMs } : {}),
+        ...(options.priority !== undefined ? { priority: Number(options.priority) } : {}),
+        ...(options.uninterruptible ? { uninterruptible: true } : {}),
         ...(turn !== undefined ? { turn } : {}),
       });
       const signal = options.signal;

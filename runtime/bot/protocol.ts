@@ -196,6 +196,8 @@ export type BotToHost =
     lipSync?: "auto" | "binary" | "off";
     phones?: { phone: string; ms: number }[];
     lookaheadMs?: number;
+    priority?: number;
+    uninterruptible?: boolean;
     turn?: number;
   }
   | { t: "play-chunk"; req: number; data: string }

@@ -118,6 +118,8 @@ export function botAudio(
       lipSync: msg.lipSync,
       phones: msg.phones,
       lookaheadMs: msg.lookaheadMs,
+      priority: msg.priority,
+      uninterruptible: msg.uninterruptible,
       signal: c.stop.signal,
     };
     const run = async () => {

@@ -89,6 +89,8 @@ export const botToHostSchema = z.discriminatedUnion("t", [
     phones: z.array(z.object({ phone: z.string().max(16), ms: z.number() })).max(20_000)
       .optional(),
     lookaheadMs: z.number().optional(),
+    priority: z.number().finite().optional(),
+    uninterruptible: z.boolean().optional(),
     turn: int.optional(),
   }),
   z.object({ t: z.literal("play-chunk"), req: int, data: z.string().max(48 * 1024) }),

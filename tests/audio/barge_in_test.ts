@@ -133,3 +133,26 @@ Deno.test("a second clip for the avatar waits for the first one's tail; a clip o
     await Deno.remove(path.replace(/\/clip\.wav$/, ""), { recursive: true });
   }
 });
+
+Deno.test("an uninterruptible clip plays through a barge-in", async () => {
+  const path = await tempWav(1000);
+  try {
+    const r = rig();
+    const done = r.svc.play({
+      owner: "bot",
+      model: "mei",
+      uninterruptible: true,
+      source: { kind: "file", path },
+    });
+    for (let i = 0; i < 500 && r.snd.length === 0; i++) {
+      await new Promise((res) => setTimeout(res, 2));
+    }
+    await run(r.clock, 500);
+    r.conv.inbound("RECOG_EVENT_START", [], false);
+    await run(r.clock, 1000);
+    const res = await done;
+    assertEquals([res.status, res.playedMs], ["finished", 1000]);
+  } finally {
+    await Deno.remove(path.replace(/\/clip\.wav$/, ""), { recursive: true });
+  }
+});
