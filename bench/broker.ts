@@ -38,7 +38,7 @@ const quantile = (xs: number[], q: number) => {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
 };
 
-/** One round trip at a time: `count i` said, `MESSAGE|n|i` written toward MMDAgent-EX. */
+/** One round trip at a time: `COUNT|i` issued, `MESSAGE|n|i` written toward MMDAgent-EX. */
 async function roundTrips(e: TestEdge, bot: string, n: number, offset: number): Promise<number[]> {
   const times: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -52,7 +52,7 @@ async function roundTrips(e: TestEdge, bot: string, n: number, offset: number): 
       });
     });
     const t0 = performance.now();
-    e.say(`count ${offset + i}`);
+    e.count(offset + i);
     await seen;
     times.push(performance.now() - t0);
   }
@@ -80,6 +80,7 @@ export async function measureBroker(n = 500): Promise<BrokerBench> {
       service: undefined as never,
       out: [],
       say: (text) => local.emulator!.inject("RECOG_EVENT_STOP", text),
+      count: (n) => local.emulator!.inject("COUNT", String(n)),
       logs: () => "",
       stop: () => local.stop(),
     };
@@ -121,12 +122,12 @@ export async function measureBroker(n = 500): Promise<BrokerBench> {
           120_000,
         );
       }
-      for (const e of edges) e.say("count 0");
+      for (const e of edges) e.count(0);
       const answered = (e: TestEdge) =>
         e.out.filter((o) => o.bot === "hello" && o.line.startsWith("MESSAGE|n|")).length;
       await until(() => edges.every((e) => answered(e) >= 1), "a first answer everywhere");
       const t0 = performance.now();
-      for (let i = 1; i <= LINES; i++) for (const e of edges) e.say(`count ${i}`);
+      for (let i = 1; i <= LINES; i++) for (const e of edges) e.count(i);
       await until(
         () => edges.every((e) => answered(e) >= LINES + 1),
         "every answer",

@@ -10,15 +10,18 @@ import { type BrokerEdge, brokerEdge } from "../../runtime/broker/edge.ts";
 const MOD = new URL("../../mod.ts", import.meta.url).href;
 const MAIN = new URL("../../runtime/cli/main.ts", import.meta.url).pathname;
 
-/** Answers `hello` with `MESSAGE|hi|<connection>` and `count N` with `MESSAGE|n|N`. */
+/**
+ * Answers `hello` with `MESSAGE|hi|<connection>` and `COUNT|N` with `MESSAGE|n|N`. The load uses a
+ * custom event, not speech: each user utterance starts a turn, and a reply to an earlier turn
+ * is refused once the user spoke again (the conversation floor), which is not what is measured.
+ */
 const HELLO_BOT = `import { createBot } from "${MOD}";
 const bot = createBot();
 bot.on("RECOG_EVENT_STOP", (ctx) => {
   const said = ctx.args.result ?? "";
   if (said === "hello") return ctx.sendRaw("MESSAGE|hi|" + ctx.connection).then(() => {});
-  const m = /^count (\\d+)$/.exec(said);
-  if (m) return ctx.sendRaw("MESSAGE|n|" + m[1]).then(() => {});
 });
+bot.on("COUNT", (ctx) => ctx.sendRaw("MESSAGE|n|" + ctx.fields[0]).then(() => {}));
 export default bot;
 `;
 
@@ -32,7 +35,7 @@ export default bot;
 `;
 
 const ENTRY = (name: string) =>
-  `  ${name}:\n    receive: [RECOG_EVENT_STOP]\n` +
+  `  ${name}:\n    receive: [RECOG_EVENT_STOP, COUNT]\n` +
   "    budgets: { messages_per_second: 2000, burst: 2000 }\n";
 
 /** A temp project: `edge.yaml` (hello + local) and `worker.yaml` (hello). */
@@ -56,6 +59,8 @@ export interface TestEdge {
   out: { bot?: string; line: string }[];
   /** The user says `text` (`RECOG_EVENT_STOP|text` from the emulator). */
   say(text: string): void;
+  /** MMDAgent-EX issues `COUNT|n` (a custom event: no turn, unlike speech). */
+  count(n: number): void;
   logs(): string;
   stop(): Promise<void>;
 }
@@ -88,6 +93,7 @@ export async function startEdge(
     service,
     out,
     say: (text) => session.emulator!.inject("RECOG_EVENT_STOP", text),
+    count: (n) => session.emulator!.inject("COUNT", String(n)),
     logs: () => logger.records.map((r) => `${r.level} ${r.scope}: ${r.msg}`).join("\n"),
     stop: () => session.stop(),
   };

@@ -70,13 +70,13 @@ Deno.test({
 
       await t.step("a broker crash and restart loses and duplicates nothing", async () => {
         const N = 30;
-        for (let i = 0; i < 10; i++) e.say(`count ${i}`);
+        for (let i = 0; i < 10; i++) e.count(i);
         await until(() => counted(e).length >= 10, "the first 10 answers", detail);
         await broker!.crash();
         // Accepted by the edge while the broker is down: held in its outbox.
-        for (let i = 10; i < 20; i++) e.say(`count ${i}`);
+        for (let i = 10; i < 20; i++) e.count(i);
         await broker!.start();
-        for (let i = 20; i < N; i++) e.say(`count ${i}`);
+        for (let i = 20; i < N; i++) e.count(i);
         await until(
           () => counted(e).length >= N,
           `${N} answers`,

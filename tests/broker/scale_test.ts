@@ -63,7 +63,7 @@ Deno.test({
         "order per avatar is kept under load (300 lines on each avatar at once)",
         async () => {
           const N = 300;
-          for (let i = 0; i < N; i++) for (const e of edges) e.say(`count ${i}`);
+          for (let i = 0; i < N; i++) for (const e of edges) e.count(i);
           for (const e of edges) {
             await until(
               () => answers(e, "MESSAGE|n|").length >= N,
