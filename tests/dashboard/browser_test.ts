@@ -2,7 +2,8 @@
  * The dashboard in a real browser (Debian's chromium via playwright-core) against a real session:
  * `startSession` with a TCP-server plan connects to a loopback peer standing in for MMDAgent-EX,
  * runs a real sandboxed bot, and `serveDashboard` serves the page for it. The peer injects what the
- * user says and reads every line the session writes, so "reaches the peer" means on the socket.
+ * user says (and the speech events of a voice) and reads every line the session writes, so "reaches
+ * the peer" means on the socket. The turn and avatar panels are fed by the host's real conversation.
  *
  * Set `MMDBOT_UPDATE_SCREENSHOT=1` to rewrite `docs/dashboard.png` (the README's picture); otherwise
  * the screenshot goes to a temporary file and is only checked to be a PNG of the viewport's size.
@@ -125,13 +126,23 @@ await browserTest(
         },
       );
 
-      await t.step("the hello is a turn on the timeline, and the summary counts it", async () => {
-        await page.locator("#turns-panel").waitFor({ state: "visible", ...WAIT });
-        const turn = page.locator("#turns li.turn[data-turn]", { hasText: "“hello”" });
-        await turn.waitFor(WAIT);
-        await page.locator("#turns-summary", { hasText: /^[1-9]\d* turns/ }).waitFor(WAIT);
-        await page.locator("#avatar-panel").waitFor({ state: "visible", ...WAIT });
-      });
+      await t.step(
+        "the hello is a turn on the timeline, and the avatar mirror shows who is speaking what",
+        async () => {
+          await page.locator("#turns-panel").waitFor({ state: "visible", ...WAIT });
+          const turn = page.locator("#turns li.turn[data-turn]", { hasText: "“hello”" });
+          await turn.waitFor(WAIT);
+          await page.locator("#turns-summary", { hasText: /^[1-9]\d* turns/ }).waitFor(WAIT);
+          await page.locator("#avatar-panel").waitFor({ state: "visible", ...WAIT });
+          // The peer speaks as MMDAgent-EX with a voice does: the echo, then the speech events.
+          const hello = "SYNTH_START|mei|mei_voice_normal|Hello! Nice to meet you.";
+          await w.peer.write(`${hello}\nSYNTH_EVENT_START|mei\n`);
+          await page.locator("#avatar", { hasText: "speaking “Hello! Nice to meet you.” (talker)" })
+            .waitFor(WAIT);
+          await w.peer.write("SYNTH_EVENT_STOP|mei\n");
+          await page.locator("#avatar", { hasText: /mei\s*quiet/ }).waitFor(WAIT);
+        },
+      );
 
       await t.step("the send box's line is written to the peer", async () => {
         await page.fill("#send-line", "MOTION_ADD|mei|wave|motion/wave.vmd");
