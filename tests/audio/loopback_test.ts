@@ -44,11 +44,18 @@ async function until(cond: () => boolean, what: string, detail = () => "", ms = 
   }
 }
 
-Deno.test("a 3 s 24 kHz stereo WAV reaches the peer over TCP as paced 16 kHz mono SND packets of the resampled audio", async () => {
+/** The emulator's TCP server side and a runtime dialing it, with the speaker bot and its clip. */
+async function loopback(
+  wav: Uint8Array,
+  fn: (r: {
+    emu: Emulator;
+    log: ReturnType<typeof memoryLogger>;
+    /** What the binary issued: it echoes each message it takes (SND audio is not a message). */
+    received: string[];
+  }) => Promise<void>,
+): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "mmdbot-audio-loop-" });
   const emu = new Emulator({ currentTime: false });
-  // What the binary issued, as it echoes each message it takes to its peers (SND audio is not
-  // a message: the receiver's sound device keeps it).
   const received: string[] = [];
   const offOutput = emu.onOutput((line) => void received.push(line.replace(/\r?\n$/, "")));
   const side = serveTcp(emu, { port: 0 });
@@ -57,7 +64,6 @@ Deno.test("a 3 s 24 kHz stereo WAV reaches the peer over TCP as paced 16 kHz mon
   try {
     await Deno.mkdir(`${dir}/bots/speaker`, { recursive: true });
     await Deno.writeTextFile(`${dir}/bots/speaker/bot.ts`, BOT);
-    const wav = clip();
     await Deno.writeFile(`${dir}/bots/speaker/clip.wav`, wav);
     await Deno.writeTextFile(`${dir}/bots/bots.yaml`, "bots:\n  speaker: {}\n");
     await Deno.writeTextFile(
@@ -78,7 +84,19 @@ Deno.test("a 3 s 24 kHz stereo WAV reaches the peer over TCP as paced 16 kHz mon
       "the bot to run",
       () => JSON.stringify(s.host.status()),
     );
+    await fn({ emu, log, received });
+  } finally {
+    offOutput();
+    await session?.stop();
+    await side.close();
+    emu.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
 
+Deno.test("a 3 s 24 kHz stereo WAV reaches the peer over TCP as paced 16 kHz mono SND packets of the resampled audio", async () => {
+  const wav = clip();
+  await loopback(wav, async ({ emu, received }) => {
     emu.inject("RECOG_EVENT_STOP", "play");
     const done = () => received.find((l) => l.startsWith("MESSAGE|played|"));
     await until(() => done() !== undefined, "the clip to finish", () => received.join("\n"));
@@ -120,43 +138,11 @@ Deno.test("a 3 s 24 kHz stereo WAV reaches the peer over TCP as paced 16 kHz mon
     assert(lips.length > 0, "lip sync was sent");
     const enc = new TextEncoder();
     assert(lips.every((l) => enc.encode(l).length <= 1800), "lip-sync lines within 1800 bytes");
-  } finally {
-    await session?.stop();
-    offOutput();
-    await side.close();
-    emu.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("over TCP, the user speaking 1 s into the clip (barge-in) stops it: the rest is never sent", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "mmdbot-audio-barge-" });
-  const emu = new Emulator({ currentTime: false });
-  const side = serveTcp(emu, { port: 0 });
-  const echoed: string[] = [];
-  const offOutput = emu.onOutput((line) => void echoed.push(line.replace(/\r?\n$/, "")));
-  let session: Session | undefined;
-  const log = memoryLogger();
-  try {
-    await Deno.mkdir(`${dir}/bots/speaker`, { recursive: true });
-    await Deno.writeTextFile(`${dir}/bots/speaker/bot.ts`, BOT);
-    await Deno.writeFile(`${dir}/bots/speaker/clip.wav`, clip());
-    await Deno.writeTextFile(`${dir}/bots/bots.yaml`, "bots:\n  speaker: {}\n");
-    await Deno.writeTextFile(
-      `${dir}/content.mdf`,
-      `Plugin_Remote_EnableServer=true\nPlugin_Remote_ListenPort=${side.port}\n`,
-    );
-    session = await startSession({
-      mdf: `${dir}/content.mdf`,
-      manifest: `${dir}/bots/bots.yaml`,
-      logger: log,
-      watch: false,
-      control: false,
-    });
-    const s = session;
-    await until(() => emu.peers === 1, "the runtime to connect");
-    await until(() => s.host.status().every((b) => b.state === "running"), "the bot to run");
-
+  await loopback(clip(), async ({ emu, log, received }) => {
     emu.inject("RECOG_EVENT_START");
     emu.inject("RECOG_EVENT_STOP", "play");
     await until(() => emu.sound.arrivals().length > 0, "the first packet");
@@ -178,12 +164,10 @@ Deno.test("over TCP, the user speaking 1 s into the clip (barge-in) stops it: th
     // catches a stop that did not stop the sending).
     assert(got >= 900 && got <= 2200, `${got} ms of audio were sent`);
     // The mouth closes with the voice.
-    await until(() => echoed.includes("LIPSYNC_STOP|mei"), "LIPSYNC_STOP", () => echoed.join("\n"));
-  } finally {
-    offOutput();
-    await session?.stop();
-    await side.close();
-    emu.close();
-    await Deno.remove(dir, { recursive: true });
-  }
+    await until(
+      () => received.includes("LIPSYNC_STOP|mei"),
+      "LIPSYNC_STOP",
+      () => received.join("\n"),
+    );
+  });
 });
