@@ -182,10 +182,9 @@ export function startWorker(options: WorkerOptions): Worker {
         await ch.queueBind(q.name, ANNOUNCE_EXCHANGE, "");
         await ch.basicConsume(q.name, { noAck: true }, onAnnouncement);
       }
-      for (const s of served.values()) {
-        s.acks = []; // the old channel's deliveries come again (or go to another worker)
-        await subscribe(ch, s);
-      }
+      // Acks still queued belong to the old channel: they stay in line, so each later one still
+      // pairs with its own line, and fail harmlessly (those lines come again and are skipped).
+      for (const s of served.values()) await subscribe(ch, s);
       channel = ch;
     },
     onDown: () => {
