@@ -236,6 +236,7 @@ export class Emulator {
     if (this.#status !== "running") return [];
     this.#resetIdle(conn);
     const events = this.parser.read(chunk, conn);
+    this.#checkSynthRace(events, conn);
     // Every message of one read is queued before any of them is processed, as Plugin_Remote's
     // extUpdate injects its whole queue at once: echoes of a batch come before their events.
     this.#batch(() => {
@@ -248,6 +249,32 @@ export class Emulator {
       this.#die(this.parser.state === "hung" ? "hang" : "crash");
     }
     return events;
+  }
+
+  /**
+   * Two `SYNTH_START`s for one model in one read race in the real TTS plugin: the second overwrites
+   * the thread's text before the first was copied (one run lost the barge-in, another spoke the
+   * second text twice). The emulator speaks them in order, but reports the fault.
+   */
+  #checkSynthRace(events: readonly ParserEvent[], conn: number): void {
+    const seen = new Set<string>();
+    for (const ev of events) {
+      if (ev.kind !== "message" || ev.type !== "SYNTH_START" || ev.args === null) continue;
+      const model = ev.args.split("|")[0];
+      if (!seen.has(model)) {
+        seen.add(model);
+        continue;
+      }
+      this.#reportFault({
+        kind: "race",
+        bytes: hex(new TextEncoder().encode(`SYNTH_START|${ev.args}`).subarray(0, 32)),
+        explanation: `two SYNTH_STARTs for model ${model} in one write: MMDAgent-EX's TTS ` +
+          "thread races on them (the first may never be spoken, the second spoken twice); send " +
+          "the next only after the previous one's SYNTH_EVENT_STOP",
+        conn,
+      });
+      return;
+    }
   }
 
   /** Injects a message as if MMDAgent-EX produced it (the user's side: speech, keys, clicks). */

@@ -31,7 +31,9 @@ export type FaultKind =
   | "mangle"
   | "overrun"
   /** A line MMDAgent-EX sends was longer than its 2048-byte limit: cut, without LF (speech.md §4). */
-  | "cut";
+  | "cut"
+  /** Two `SYNTH_START`s for one model in one write: a race in the TTS plugin (speech.md §4). */
+  | "race";
 
 /** One input that the real MMDAgent-EX would mishandle. */
 export interface Fault {

@@ -154,6 +154,8 @@ Deno.test("two bots under floor: queue speak one after the other, the second aft
       `SYNTH_START|mei|mei_voice_normal|${second.from} says hello.`,
       "SYNTH_EVENT_STOP|mei",
     ]);
+    const faults = rt.logs().filter((l) => l.scope.startsWith("emulator") && /fault/.test(l.msg));
+    assertEquals(faults, [], "no race of two starts, no broken line");
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -55,6 +55,23 @@ Deno.test("a 40-word SYNTH_START stays under the limit: its LIPSYNC_START ends i
   }
 });
 
+Deno.test("two SYNTH_STARTs for one model in one write are reported as a race; one per write, or two models, are not", async () => {
+  const { clock, emu } = await speaking();
+  try {
+    emu.receive(enc.encode("SYNTH_START|mei|normal|First.\nSYNTH_START|mei|normal|Second.\n"), 0);
+    await clock.advance(10);
+    assertEquals(emu.faults.map((f) => f.kind), ["race"]);
+    assert(emu.faults[0].explanation.includes("SYNTH_EVENT_STOP"), emu.faults[0].explanation);
+    emu.faults.length = 0;
+    emu.receive(enc.encode("SYNTH_START|mei|normal|Third.\n"), 0);
+    emu.receive(enc.encode("SYNTH_START|mei|normal|Fourth.\nSYNTH_START|g2|normal|Other.\n"), 0);
+    await clock.advance(10);
+    assertEquals(emu.faults, []);
+  } finally {
+    emu.close();
+  }
+});
+
 Deno.test("cleanup content folder", async () => {
   await Deno.remove(dir, { recursive: true });
 });
