@@ -525,7 +525,7 @@ export function createHost(options: HostOptions): Host {
       log: bl,
       nextId: () => nextId++,
       rss,
-      send: (line, turn) => speech.send(line, senderOf(slot), turn),
+      send: (line, turn, knownEnded) => speech.send(line, senderOf(slot), turn, knownEnded),
       setup: (lines) => {
         if (slot.instance === instance) acceptSetup(slot, lines);
       },

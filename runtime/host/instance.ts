@@ -40,8 +40,12 @@ export interface InstanceDeps {
   log: Logger;
   /** A fresh id for a message that runs bot code (ids are global, so one JSON serves all bots). */
   nextId(): number;
-  /** Checks and sends a line for this bot (`turn`: the turn of the handler that sent it). */
-  send(line: string, turn?: number): Promise<SendReply>;
+  /**
+   * Checks and sends a line for this bot. `turn`: the turn of the handler that sent it;
+   * `knownEnded`: the bot had already acknowledged that turn's end when it sent the line (a line
+   * sent before the bot heard of it is only pipelined, not late).
+   */
+  send(line: string, turn?: number, knownEnded?: boolean): Promise<SendReply>;
   /** The bot replaced its per-connection setup lines. */
   setup(lines: string[]): void;
   /** The process ended without being asked to (crash, OOM, watchdog kill). */
@@ -207,6 +211,11 @@ export function startInstance(d: InstanceDeps): Instance {
     write(answerOf(req, r));
   };
 
+  // Turn ends written to the bot, by message id, and the latest one it has acknowledged: a line
+  // of a turn the bot already knew was over is late by its own doing (see `InstanceDeps.send`).
+  const turnEnds = new Map<number, number>();
+  let turnEndAcked = 0;
+
   const onMessage = (msg: BotToHost) => {
     switch (msg.t) {
       case "ready":
@@ -219,7 +228,12 @@ export function startInstance(d: InstanceDeps): Instance {
         if (state !== "loading") return;
         resolveLoaded({ ok: false, error: formatBotError(msg.error, spec.dir, spec.module) });
         return;
-      case "ack":
+      case "ack": {
+        const ended = turnEnds.get(msg.id);
+        if (ended !== undefined) {
+          turnEnds.delete(msg.id);
+          if (ended > turnEndAcked) turnEndAcked = ended;
+        }
         watchdog.acked(msg.id);
         timers.acked(msg.id);
         pings.get(msg.id)?.();
@@ -227,10 +241,12 @@ export function startInstance(d: InstanceDeps): Instance {
         // Only inbox messages count against the window; lifecycle ids simply vanish here.
         inbox.acked(msg.id);
         return;
+      }
       case "send": {
         const req = msg.req;
         results.started(req, msg.want === true);
-        d.send(msg.line, msg.turn).then((r) => {
+        const known = msg.turn !== undefined && msg.turn <= turnEndAcked;
+        d.send(msg.line, msg.turn, known).then((r) => {
           const answer = results.finished(req, r);
           if (answer) answerSend(req, answer);
         });
@@ -414,9 +430,11 @@ export function startInstance(d: InstanceDeps): Instance {
     },
     turnEnded(turn, by) {
       if (state !== "ready") return;
+      // Through the inbox, in order with the messages: the handler of a message delivered before
+      // the turn ended runs (and sends) before the bot hears of it.
       const id = d.nextId();
-      watchdog.sent(id);
-      write({ t: "turn-ended", id, now: clock.now(), turn, by });
+      turnEnds.set(id, turn);
+      inbox.deliver(JSON.stringify({ t: "turn-ended", id, now: clock.now(), turn, by }), id);
     },
     setupRefused(line, refusal) {
       if (state !== "ready") return;

@@ -70,7 +70,7 @@ export interface HostSpeech {
   readonly conversation: Conversation;
   readonly view: ConversationView;
   /** A line from a bot (or the operator): the floor, a `turn-ended` refusal, or the outbound path. */
-  send(line: string, sender: Sender, turn?: number): Promise<SendReply>;
+  send(line: string, sender: Sender, turn?: number, knownEnded?: boolean): Promise<SendReply>;
   /** A speech request of `owner`; `answer` sends the reply to its process. */
   request(
     owner: string,
@@ -141,10 +141,13 @@ export function createHostSpeech(d: HostSpeechDeps): HostSpeech {
     conversation,
     view,
 
-    send(line, sender, turn) {
+    send(line, sender, turn, knownEnded = true) {
       const msg = parseMessage(line);
       if (!conversation.isSpeech(msg.type)) {
-        const late = conversation.turnCheck(turn, sender.name);
+        // A line the bot sent before it heard that its turn was over is only pipelined behind the
+        // next utterance (a burst of typed lines): it goes. Work that ran on after the bot knew
+        // (an await, a timer) is late: refused. Speech of an ended turn is the floor's to drop.
+        const late = knownEnded ? conversation.turnCheck(turn, sender.name) : undefined;
         // A line refused anyway (ACL, guard) gets that refusal, not the turn's.
         if (late && d.outbound.check(line, sender).ok) {
           return Promise.resolve({ ok: false, refusal: late });

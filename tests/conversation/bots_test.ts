@@ -298,3 +298,42 @@ Deno.test("a turn's fetch given ctx.turn.signal is seen aborted by a real local 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+const LATE = `
+import { createBot } from "${MOD}";
+const bot = createBot();
+bot.on("RECOG_EVENT_STOP", async (ctx) => {
+  const said = ctx.args.result ?? "";
+  const now = said.match(/^now (\\d+)$/);
+  if (now) return void ctx.sendRaw("MESSAGE|now|" + now[1]);
+  if (said !== "later") return;
+  await ctx.background.sleep(1000); // work that runs on after the turn
+  try {
+    await ctx.sendRaw("MESSAGE|late");
+    ctx.log.info("late sent");
+  } catch (e) {
+    ctx.log.info("late refused " + e.refusal?.code);
+  }
+  await ctx.background.sendRaw("MESSAGE|background");
+});
+export default bot;
+`;
+
+Deno.test("a turn's line sent after the next turn began is refused turn-ended; the bot's background line goes", async () => {
+  const dir = await botsDir(
+    { late: LATE },
+    "bots:\n  late:\n    receive: [RECOG_EVENT_STOP]\n    budgets: { messages_per_second: 1000, burst: 1000 }\n",
+  );
+  try {
+    await using rt = await createTestRuntime({ manifest: `${dir}/bots.yaml` });
+    await rt.say("later");
+    await rt.say("something else"); // turn 2 starts while turn 1's handler still works
+    await rt.advance(1000);
+    const logged = rt.logs().filter((l) => l.msg.startsWith("late ")).map((l) => l.msg);
+    assertEquals(logged, ["late refused turn-ended"]);
+    assertEquals(rt.sent().includes("MESSAGE|late"), false);
+    assert(rt.sent().includes("MESSAGE|background"), rt.sent().join("\n"));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
