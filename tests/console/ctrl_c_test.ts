@@ -64,7 +64,11 @@ Deno.test({
       return;
     }
     const { dir, manifest } = await project();
+    // `script -c` runs the command through $SHELL -c (dash when SHELL is unset, as on CI). Dash
+    // would stay in the terminal's foreground group as deno's parent, die of the typed Ctrl-C and
+    // make `script -e` report 130 although mmdbot stopped cleanly: `exec` makes deno the child.
     const command = [
+      "exec",
       Deno.execPath(),
       "run",
       "--no-prompt",
@@ -81,7 +85,13 @@ Deno.test({
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
-      env: { NO_COLOR: "1", MMDBOT_RUNTIME_DIR: await Deno.makeTempDir(), TERM: "dumb" },
+      env: {
+        NO_COLOR: "1",
+        MMDBOT_RUNTIME_DIR: await Deno.makeTempDir(),
+        TERM: "dumb",
+        // The shell of a clean CI environment, whatever the developer's own is.
+        SHELL: "/bin/sh",
+      },
     }).spawn();
     const guard = setTimeout(() => child.kill("SIGKILL"), 60_000);
     let screen = "";
