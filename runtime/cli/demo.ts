@@ -14,21 +14,12 @@ import { serveTcp } from "../emulator/tcp_server.ts";
 import { loadScenario, runScenario, ScenarioError } from "../emulator/scenario.ts";
 import type { Logger } from "../log/logger.ts";
 import { fileURLToPath } from "node:url";
+import { RUNTIME_PERMISSIONS } from "../paths/invocation.ts";
 
 /** The scenario the demo plays unless told otherwise. */
 export const DEFAULT_SCENARIO = "examples/scenarios/greet.yaml";
 /** The runtime's entry point, next to this file. */
 const MAIN = fileURLToPath(new URL("./main.ts", import.meta.url));
-/** Permissions of `deno task start`. */
-export const RUNTIME_PERMISSIONS = [
-  "--no-prompt",
-  "--allow-read",
-  "--allow-write",
-  "--allow-net",
-  "--allow-run",
-  "--allow-env",
-  "--allow-sys=hostname,osRelease",
-];
 
 /** Options of {@link runDemo}. */
 export interface DemoOptions {
@@ -80,6 +71,7 @@ export async function runDemo(options: DemoOptions): Promise<number> {
     const argv = options.runtime?.(mdf) ?? [
       Deno.execPath(),
       "run",
+      "--no-prompt",
       ...RUNTIME_PERMISSIONS,
       MAIN,
       "--log-level",

@@ -6,6 +6,7 @@
 import { memoryLogger } from "../../runtime/log/logger.ts";
 import { type Session, startSession } from "../../runtime/session/session.ts";
 import { type BrokerEdge, brokerEdge } from "../../runtime/broker/edge.ts";
+import { RUNTIME_PERMISSIONS } from "../../runtime/paths/invocation.ts";
 
 const MOD = new URL("../../mod.ts", import.meta.url).href;
 const MAIN = new URL("../../runtime/cli/main.ts", import.meta.url).pathname;
@@ -116,12 +117,7 @@ export function spawnWorker(url: string, manifest: string, name: string): TestWo
     args: [
       "run",
       "--no-prompt",
-      "--allow-read",
-      "--allow-write",
-      "--allow-net",
-      "--allow-run",
-      "--allow-env",
-      "--allow-sys=hostname,osRelease",
+      ...RUNTIME_PERMISSIONS,
       MAIN,
       "worker",
       "--broker",

@@ -3,16 +3,9 @@ import { join } from "node:path";
 import { assert, assertEquals } from "../assert.ts";
 import { anyScriptCommand } from "../../runtime/paths/invocation.ts";
 import { spawnMmdbot } from "./child.ts";
+import { RUNTIME_PERMISSIONS } from "../../runtime/paths/invocation.ts";
 
-const PERMS = [
-  "--no-prompt",
-  "--allow-read",
-  "--allow-write",
-  "--allow-net",
-  "--allow-run",
-  "--allow-env",
-  "--allow-sys=hostname,osRelease",
-];
+const PERMS = ["--no-prompt", ...RUNTIME_PERMISSIONS];
 const dec = new TextDecoder();
 
 interface Run {

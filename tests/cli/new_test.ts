@@ -2,6 +2,7 @@
 import { equal, ok } from "node:assert/strict";
 import { loadManifest } from "../../runtime/manifest/load.ts";
 import { addManifestEntry, relativeImport } from "../../runtime/cli/new.ts";
+import { RUNTIME_PERMISSIONS } from "../../runtime/paths/invocation.ts";
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
@@ -44,12 +45,7 @@ Deno.test("new creates the bot and its test, the manifest keeps its comments and
     const test = await run([
       "test",
       "--no-prompt",
-      "--allow-read",
-      "--allow-write",
-      "--allow-net",
-      "--allow-run",
-      "--allow-env",
-      "--allow-sys=hostname,osRelease",
+      ...RUNTIME_PERMISSIONS,
       `${dir}/weather/`,
     ]);
     equal(test.code, 0, test.stdout + test.stderr);

@@ -6,18 +6,11 @@
 import { serveControl } from "../../runtime/control/server.ts";
 import { assert, assertEquals, assertIncludes, eventually } from "../assert.ts";
 import { fakeSession, type Peer, startPeer } from "../control/fake_session.ts";
+import { RUNTIME_PERMISSIONS } from "../../runtime/paths/invocation.ts";
 
 const MAIN = new URL("../../runtime/cli/main.ts", import.meta.url).pathname;
 const ROOT = new URL("../../", import.meta.url).pathname;
-const PERMS = [
-  "--no-prompt",
-  "--allow-read",
-  "--allow-write",
-  "--allow-net",
-  "--allow-run",
-  "--allow-env",
-  "--allow-sys=hostname,osRelease",
-];
+const PERMS = ["--no-prompt", ...RUNTIME_PERMISSIONS];
 const WARNING = "closing this command's own connection to MMDAgent-EX";
 
 function cli(dir: string, args: string[], stdin?: "piped") {
