@@ -46,6 +46,7 @@ export {
   type SendResult,
   type SpeakOptions,
   type SpeechResult,
+  type SpeechStatus,
   type StreamOptions,
   type Timer,
   type Turn,

@@ -8,6 +8,7 @@ import type { EventView } from "../catalog/events.ts";
 import type { CommandArgsMap, CommandName, MessageName } from "../catalog/messages.gen.ts";
 import type { Play } from "./play.ts";
 import { MmdbotError } from "../errors/error.ts";
+import type { SpeechResult } from "../conversation/types.ts";
 
 /**
  * Named arguments of message type `T`, named by the catalog (e.g. `result` of
@@ -78,30 +79,8 @@ export interface StreamOptions extends SpeakOptions {
   firstChunkAtComma?: number;
 }
 
-/**
- * What a speech request came to. `status`: `finished`; `interrupted` (`by`: `barge-in` when the
- * user spoke, `priority` when a bot of higher priority took the turn, `stop` for a `SYNTH_STOP`
- * or an aborted signal, `turn-ended`, `disconnect`); `refused` (`by`: `floor-taken` when another
- * bot already answers this turn, `turn-ended`, `guard`, `empty`); `timed-out` (`by: "voice"`:
- * no start or end event came, e.g. MMDAgent-EX has no voice installed). `bot` names the other bot
- * involved; `reason` says it in words.
- */
-export interface SpeechResult {
-  /** How it ended. */
-  status: "finished" | "interrupted" | "refused" | "timed-out";
-  /** Who or what ended it when it did not finish (see above). */
-  by?: string;
-  /** The other bot involved (who took the floor, who stopped the speech). */
-  bot?: string;
-  /** Why, in words for a person. */
-  reason?: string;
-  /** Utterances that reached MMDAgent-EX (a long text is split into several). */
-  utterances: number;
-  /** Milliseconds of speech between its first start event and its end, when known. */
-  spokenMs: number;
-  /** The text handed to the voice (parts joined by spaces). */
-  text: string;
-}
+// One definition, the conversation room's: the host answers with that very shape over IPC.
+export type { SpeechResult, SpeechStatus } from "../conversation/types.ts";
 
 /** The avatar's state as the runtime mirrors it from the messages (see `ctx.avatar()`). */
 export interface AvatarSnapshot {

@@ -18,7 +18,9 @@ export type SpeechStatus = "finished" | "interrupted" | "refused" | "timed-out";
  * (no voice answered), `guard` (the line was refused; `reason` says why).
  */
 export interface SpeechResult {
+  /** How it ended. */
   status: SpeechStatus;
+  /** Who or what ended it when it did not finish (see above). */
   by?: string;
   /** The other bot involved (who took the floor, who stopped the speech). */
   bot?: string;

@@ -25,17 +25,10 @@ import type {
   TurnMetricsSummary,
   TurnRecord,
 } from "../conversation/types.ts";
-import type { SpeechResult as BotSpeechResult } from "../bot/define.ts";
 import { parseMessage } from "../wire/parse.ts";
 import type { Outbound, Sender, SendReply } from "./outbound.ts";
 import type { SpeechRequest } from "./instance.ts";
 import type { BotToHost } from "../bot/protocol.ts";
-
-// The bot API's copy of the result type must stay the conversation's.
-const _same: [SpeechResult] extends [BotSpeechResult]
-  ? ([BotSpeechResult] extends [SpeechResult] ? true : false)
-  : false = true;
-void _same;
 
 /** Text one stream may carry in total (a bound on what a bot can make the host hold). */
 export const MAX_STREAM_CHARS = 256 * 1024;
