@@ -12,6 +12,7 @@ import {
   type StreamDeps,
 } from "../../runtime/bot/llm.ts";
 import { createTagFilter, parseTagMap, tagCommand } from "../../runtime/bot/tags.ts";
+import { sseResponse } from "../llm/sse_response.ts";
 
 Deno.test("SSE: events split anywhere, CRLF/CR/LF, comments and multi-line data", () => {
   const p = createSseParser();
@@ -40,32 +41,15 @@ Deno.test("a chunk's text is choices[0].delta.content; an error object is an Llm
 
 /** A real SSE server; `handler` writes the body. Returns its base URL and what it saw. */
 function serve(
-  handler: (req: Request, write: (s: string) => Promise<void>) => Promise<Response | void>,
+  handler: (req: Request, write: (s: string) => Promise<void>) => Promise<void>,
 ) {
   const seen = { requests: [] as unknown[], aborted: 0, auth: [] as (string | null)[] };
   const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, async (req) => {
     seen.requests.push(await req.json());
     seen.auth.push(req.headers.get("authorization"));
-    // Aborted: the client dropped the body before its end (Deno cancels the response stream;
-    // req.signal also fires after a normal end, so it cannot tell).
-    let controller!: ReadableStreamDefaultController<Uint8Array>;
-    let gone = false;
-    const readable = new ReadableStream<Uint8Array>({
-      start: (c) => void (controller = c),
-      cancel: () => {
-        gone = true;
-        seen.aborted++;
-      },
-    });
-    const enc = new TextEncoder();
-    const write = (s: string) => {
-      if (!gone) controller.enqueue(enc.encode(s));
-      return Promise.resolve();
-    };
-    handler(req, write).then(() => {
-      if (!gone) controller.close();
-    });
-    return new Response(readable, { headers: { "content-type": "text/event-stream" } });
+    const sse = sseResponse(() => seen.aborted++);
+    handler(req, sse.write).then(() => sse.close(), () => {});
+    return sse.response;
   });
   const url = `http://127.0.0.1:${server.addr.port}/v1`;
   return { url, seen, close: () => server.shutdown() };

@@ -6,6 +6,7 @@
  */
 import { assert, assertEquals } from "../assert.ts";
 import { createTestRuntime } from "../../testing.ts";
+import { sseResponse } from "./sse_response.ts";
 
 const MANIFEST = new URL("../../bots/bots.yaml", import.meta.url);
 
@@ -25,28 +26,12 @@ function llmServer(script: (write: (s: string) => Promise<void>, n: number) => P
       return new Response("not found", { status: 404 });
     }
     seen.bodies.push(await req.json());
-    // Aborted means the client dropped the body before the reply ended: Deno then cancels the
-    // response stream (req.signal also fires after a normal end, so it cannot tell).
-    let controller!: ReadableStreamDefaultController<Uint8Array>;
-    let gone = false;
-    const readable = new ReadableStream<Uint8Array>({
-      start: (c) => void (controller = c),
-      cancel: () => {
-        gone = true;
-        seen.aborted++;
-      },
-    });
-    const enc = new TextEncoder();
-    const write = (s: string) => {
-      if (gone) return Promise.reject(new Error("client gone"));
-      controller.enqueue(enc.encode(s));
-      return Promise.resolve();
-    };
-    script(write, seen.bodies.length).then(() => write("data: [DONE]\n\n")).then(
-      () => controller.close(),
+    const sse = sseResponse(() => seen.aborted++);
+    script(sse.write, seen.bodies.length).then(() => sse.write("data: [DONE]\n\n")).then(
+      () => sse.close(),
       () => {},
     );
-    return new Response(readable, { headers: { "content-type": "text/event-stream" } });
+    return sse.response;
   });
   return {
     env: { OPENAI_BASE_URL: `http://127.0.0.1:${server.addr.port}/v1`, OPENAI_MODEL: "local" },
