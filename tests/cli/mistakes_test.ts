@@ -1,8 +1,7 @@
 /** `check` and `start` speak about mistakes that used to be silent, through the real CLI. */
 import { assertEquals, assertIncludes, assertMatch } from "../assert.ts";
-import { fileURLToPath } from "node:url";
+import { mmdbot } from "./child.ts";
 
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const MOD = new URL("../../mod.ts", import.meta.url).href;
 
 const TYPO = `import { createBot } from "${MOD}";
@@ -23,27 +22,10 @@ async function project(): Promise<string> {
   return dir;
 }
 
-async function cli(dir: string, args: string[], stdin = "") {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "--no-prompt", "-A", `${ROOT}runtime/cli/main.ts`, ...args],
-    cwd: dir,
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1", MMDBOT_RUNTIME_DIR: await Deno.makeTempDir() },
-  }).spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(stdin));
-  await w.close();
-  const out = await child.output();
-  const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
 Deno.test("check warns at file:line:col about a misspelt type, a misspelt sent line and a hear its receive list filters out", async () => {
   const dir = await project();
   try {
-    const r = await cli(dir, ["check", "--bots", "bots/bots.yaml"]);
+    const r = await mmdbot(["check", "--bots", "bots/bots.yaml"], { cwd: dir, input: "" });
     assertEquals(r.code, 0, "warnings do not fail the check:\n" + r.stdout + r.stderr);
     assertMatch(
       r.stdout,
@@ -65,7 +47,10 @@ Deno.test("check warns at file:line:col about a misspelt type, a misspelt sent l
 Deno.test("start logs the same warnings before the bots run", async () => {
   const dir = await project();
   try {
-    const r = await cli(dir, ["start", "--no-watch", "--bots", "bots/bots.yaml"], "hello\n");
+    const r = await mmdbot(["start", "--no-watch", "--bots", "bots/bots.yaml"], {
+      cwd: dir,
+      input: "hello\n",
+    });
     assertEquals(r.code, 0, r.stderr);
     assertIncludes(r.stderr, "did you mean RECOG_EVENT_STOP?");
     assertIncludes(r.stderr, "add KEY to receive: at bots/bots.yaml:3");
