@@ -41,6 +41,7 @@ export {
   type MessageContext,
   type MessageType,
   type Middleware,
+  type ModelView,
   type MotionOptions,
   type Send,
   type SendResult,

@@ -8,7 +8,7 @@ import type { EventView } from "../catalog/events.ts";
 import type { CommandArgsMap, CommandName, MessageName } from "../catalog/messages.gen.ts";
 import type { Play } from "./play.ts";
 import { MmdbotError } from "../errors/error.ts";
-import type { SpeechResult } from "../conversation/types.ts";
+import type { AvatarState as AvatarSnapshot, SpeechResult } from "../conversation/types.ts";
 
 /**
  * Named arguments of message type `T`, named by the catalog (e.g. `result` of
@@ -82,30 +82,8 @@ export interface StreamOptions extends SpeakOptions {
 // One definition, the conversation room's: the host answers with that very shape over IPC.
 export type { SpeechResult, SpeechStatus } from "../conversation/types.ts";
 
-/** The avatar's state as the runtime mirrors it from the messages (see `ctx.avatar()`). */
-export interface AvatarSnapshot {
-  /** MMDAgent-EX is connected. */
-  connected: boolean;
-  /** The connection's id, while connected. */
-  connection?: string;
-  /** The models seen (`MODEL_EVENT_ADD`, speech), with their motions and speech. */
-  models: {
-    alias: string;
-    motions: string[];
-    /** Who makes it speak what, since when (host time). */
-    speaking?: { utterance?: number; owner: string; text: string; since: number; kind: string };
-    /** Utterances waiting for its floor. */
-    queued: number;
-  }[];
-  /** MMDAgent-EX timers running (`TIMER_START`), with their start time. */
-  timers: { name: string; since: number }[];
-  /** Plugin_Variables values seen (`VALUE_SET`). */
-  variables: Record<string, string>;
-  /** The user is speaking (between `RECOG_EVENT_START` and `RECOG_EVENT_STOP`). */
-  userSpeaking: boolean;
-  /** The current turn id (0 before the first). */
-  turn: number;
-}
+// The avatar's state (see `ctx.avatar()`) is the conversation room's mirror, sent as is.
+export type { AvatarState as AvatarSnapshot, ModelView } from "../conversation/types.ts";
 
 /**
  * The user's turn a handler runs in: from `RECOG_EVENT_START` (or a typed console line) until the

@@ -139,7 +139,7 @@ export interface ModelView {
   queued: number;
 }
 
-/** The avatar's state, mirrored from what the messages reveal. */
+/** The avatar's state, mirrored from what the messages reveal (a bot reads it with `ctx.avatar()`). */
 export interface AvatarState {
   /** MMDAgent-EX is connected. */
   connected: boolean;
