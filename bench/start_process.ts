@@ -8,6 +8,8 @@ export function spawnStart(mdf: string, manifest: string): Deno.ChildProcess {
     args: [
       "run",
       "--no-prompt",
+      // For profiling the runtime as deployed, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+      ...(Deno.env.get("MMDBOT_BENCH_DENO_FLAGS")?.split(" ").filter(Boolean) ?? []),
       ...RUNTIME_PERMISSIONS,
       CLI_MAIN,
       "start",

@@ -72,6 +72,7 @@ export function avatarLink(
   return {
     describe: `broker avatar ${avatar}`,
     events: () => events,
+    eventBatches: () => events.batches(),
     deliver(ev) {
       if (closed) return;
       const id = `${avatar}:${ev.connection ?? ev.run}`;

@@ -39,13 +39,24 @@ export interface Deliveries {
 export function operatorDeliveries(rt: Pick<Runtime, "tap" | "sendAsOperator">): Deliveries {
   // Lines written and not yet echoed, by echo text, oldest first (one line may be sent twice).
   const awaiting = new Map<string, (() => void)[]>();
-  rt.tap.onRecord((r) => {
-    if (r.dir !== "in" || !r.echo || r.bot !== OPERATOR) return;
-    const list = awaiting.get(r.line);
-    const first = list?.shift();
-    if (list && list.length === 0) awaiting.delete(r.line);
-    first?.();
-  });
+  // Listening only while a line waits for its echo: a tap with no listener builds no record per
+  // line, which was a tenth of the host's work on the hot path.
+  let unlisten: (() => void) | undefined;
+  const listen = () => {
+    unlisten ??= rt.tap.onRecord((r) => {
+      if (r.dir !== "in" || !r.echo || r.bot !== OPERATOR) return;
+      const list = awaiting.get(r.line);
+      const first = list?.shift();
+      if (list && list.length === 0) awaiting.delete(r.line);
+      first?.();
+      quietIfDone();
+    });
+  };
+  const quietIfDone = () => {
+    if (awaiting.size > 0 || !unlisten) return;
+    unlisten();
+    unlisten = undefined;
+  };
 
   return {
     deliver(line, { allowDangerous = false, echoTimeoutMs }) {
@@ -56,11 +67,13 @@ export function operatorDeliveries(rt: Pick<Runtime, "tap" | "sendAsOperator">):
       const list = awaiting.get(text) ?? [];
       list.push(heard);
       awaiting.set(text, list);
+      listen();
       const forget = () => {
         const l = awaiting.get(text);
         const i = l?.indexOf(heard) ?? -1;
         if (l && i >= 0) l.splice(i, 1);
         if (l && l.length === 0) awaiting.delete(text);
+        quietIfDone();
       };
       const sent = rt.sendAsOperator(line, { allowDangerous }).then((outcome) => {
         if (outcome.status !== "written") forget();

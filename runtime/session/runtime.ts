@@ -208,45 +208,55 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const servicesStarted: RuntimeService[] = [];
   const stateListeners = new Set<(ev: LinkStateEvent) => void>();
 
-  const runPump = async () => {
-    for await (const ev of link.events()) {
-      if (ev.kind === "line") {
-        const msg = parseInbound(ev.line.text);
-        variables.observe(msg.type, msg.fields);
-        const { echoOf } = host.deliver(ev.line, { connection: ev.connection, message: msg });
-        handled++;
-        tap.emit("in", ev.connection, ev.line.text, { bot: echoOf, echo: echoOf !== undefined });
-      } else if (ev.kind === "dropped") {
-        handled++;
-        log.warn(
-          `dropped an inbound line of ${ev.dropped.byteLength} bytes (over the inbound limit)`,
-          { head: ev.dropped.head.slice(0, 60) },
-        );
-      } else if (ev.kind === "setup") {
-        host.setupWritten(ev.units);
-        for (const u of ev.units) tap.emit("out", ev.connection, u.text, { bot: "setup" });
-      } else {
-        if (ev.state === "connected" && ev.connection) {
-          connection = lastConnection = ev.connection;
-          log.info(`MMDAgent-EX connected (${ev.connection})`);
-          host.connected(ev.connection);
-        } else if (ev.state === "disconnected") {
-          connection = undefined;
-          if (options.content?.mode === "stdio") {
-            // Plugin_AnyScript: MMDAgent-EX closed our stdin (it exits); no socket was involved.
-            log.info("MMDAgent-EX closed stdin: the AnyScript session ends");
-          } else {
-            log.warn(
-              `MMDAgent-EX disconnected${ev.detail ? ` (${ev.detail})` : ""}; on Linux its ` +
-                "Plugin_Remote service may be gone until it is restarted",
-            );
-          }
-          variables.disconnected();
-          host.disconnected();
+  /** Handles one Link event; true once the link has closed. */
+  const handle = (ev: LinkEvent): boolean => {
+    if (ev.kind === "line") {
+      const msg = parseInbound(ev.line.text);
+      variables.observe(msg.type, msg.fields);
+      const { echoOf } = host.deliver(ev.line, { connection: ev.connection, message: msg });
+      handled++;
+      tap.emit("in", ev.connection, ev.line.text, { bot: echoOf, echo: echoOf !== undefined });
+    } else if (ev.kind === "dropped") {
+      handled++;
+      log.warn(
+        `dropped an inbound line of ${ev.dropped.byteLength} bytes (over the inbound limit)`,
+        { head: ev.dropped.head.slice(0, 60) },
+      );
+    } else if (ev.kind === "setup") {
+      host.setupWritten(ev.units);
+      for (const u of ev.units) tap.emit("out", ev.connection, u.text, { bot: "setup" });
+    } else {
+      if (ev.state === "connected" && ev.connection) {
+        connection = lastConnection = ev.connection;
+        log.info(`MMDAgent-EX connected (${ev.connection})`);
+        host.connected(ev.connection);
+      } else if (ev.state === "disconnected") {
+        connection = undefined;
+        if (options.content?.mode === "stdio") {
+          // Plugin_AnyScript: MMDAgent-EX closed our stdin (it exits); no socket was involved.
+          log.info("MMDAgent-EX closed stdin: the AnyScript session ends");
+        } else {
+          log.warn(
+            `MMDAgent-EX disconnected${ev.detail ? ` (${ev.detail})` : ""}; on Linux its ` +
+              "Plugin_Remote service may be gone until it is restarted",
+          );
         }
-        for (const fn of stateListeners) fn(ev);
-        if (ev.state === "closed") break;
+        variables.disconnected();
+        host.disconnected();
       }
+      for (const fn of stateListeners) fn(ev);
+      if (ev.state === "closed") return true;
+    }
+    return false;
+  };
+
+  const runPump = async () => {
+    // A batch (every event waiting: a socket read's lines) is handled in one turn, so each bot gets
+    // its lines of that read in one pipe write (process.ts flushes at the end of the turn), not
+    // the first alone and the rest trickling after it.
+    const batches = link.eventBatches?.() ?? singles(link.events());
+    outer: for await (const batch of batches) {
+      for (const ev of batch) if (handle(ev)) break outer;
     }
     // The link ended by itself (stdin EOF in stdio mode, the far end of a memory link) or by stop().
     void rt.stop();
@@ -326,6 +336,11 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     },
   };
   return rt;
+}
+
+/** Events one at a time as batches of one (a Link without `eventBatches`). */
+async function* singles(events: AsyncIterable<LinkEvent>): AsyncGenerator<LinkEvent[]> {
+  for await (const ev of events) yield [ev];
 }
 
 export { OPERATOR };

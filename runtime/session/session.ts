@@ -225,11 +225,19 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     // Lines read before the bots ran are kept for them: wait until each bot's first load settled.
     await within(runtime.host.settled(), STDIO_START_WAIT_MS);
     const start = performance.now();
-    lastTraffic = Math.max(lastTraffic, start);
+    // Traffic is seen in the counters (a tap listener would build a record for every line).
+    const traffic = () => runtime.handled + runtime.link.stats().linesOut;
+    let lastTraffic = start;
+    let seen = traffic();
     while (
       performance.now() - start < DRAIN_MAX_MS && performance.now() - lastTraffic < DRAIN_QUIET_MS
     ) {
       await new Promise((r) => setTimeout(r, 25));
+      const now = traffic();
+      if (now !== seen) {
+        seen = now;
+        lastTraffic = performance.now();
+      }
     }
     log.debug("stdin ended: drained the bots' answers", {
       ms: Math.round(performance.now() - start),
@@ -269,7 +277,6 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   log.info(`connection: ${link.describe}`);
 
   // 4. The runtime: host, tap, guard facts and the pump, composed once (runtime.ts).
-  let lastTraffic = performance.now();
   const runtime = createRuntime({
     manifest,
     link,
@@ -298,7 +305,6 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   const host = runtime.host;
   // `send` through the control channel waits for MMDAgent-EX's echo (it sees every inbound line).
   const deliveries = operatorDeliveries(runtime);
-  runtime.tap.onRecord(() => lastTraffic = performance.now());
   boot.ready = runtime.start();
   try {
     await boot.ready;

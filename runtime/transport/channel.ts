@@ -15,6 +15,13 @@ export interface Channel<T> extends AsyncIterable<T> {
   readonly closed: boolean;
   /** Removes and returns the oldest waiting item that matches, for bounded buffers. */
   dropOldest(match: (item: T) => boolean): T | undefined;
+  /**
+   * Iterates in batches: every item waiting at the time, oldest first, as one array (never
+   * empty). A consumer handling a batch synchronously works through a socket read's lines in one
+   * turn, so what it writes for them can go out together. The same single consumer: use either
+   * this or the channel's own iterator.
+   */
+  batches(): AsyncIterable<T[]>;
 }
 
 /**
@@ -53,6 +60,16 @@ export function createChannel<T>(): Channel<T> {
     dropOldest(match) {
       const i = items.findIndex(match);
       return i < 0 ? undefined : items.splice(i, 1)[0];
+    },
+    async *batches() {
+      for (;;) {
+        if (items.length > 0) {
+          yield items.splice(0, items.length);
+          continue;
+        }
+        if (closed) return;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
     },
     async *[Symbol.asyncIterator]() {
       for (;;) {

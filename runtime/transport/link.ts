@@ -348,14 +348,29 @@ export function createLink(source: ConnSource, options: LinkOptions): LinkWithEx
 
   // ---- outbound ------------------------------------------------------------------------------
   //
-  // At most one batch is in flight. An idle link writes a unit the moment it is sent (no promise
-  // hop before the bytes reach the socket); while a write is in flight, units wait in the bounded
+  // At most one batch is in flight. An idle link writes what was sent in one turn together, at the
+  // end of that turn's microtasks (no timer, no macrotask hop); while a write is in flight, units wait in the bounded
   // queue, and when it completes everything ready (setup first) goes out as the next batch, which
   // a byte-stream connection joins into one write (coalesce.ts). Outcomes are settled per unit when
   // its batch completes.
 
   /** Settles when the batch in flight has been handled; undefined while idle. */
   let inflight: Promise<void> | undefined;
+  let kickQueued = false;
+
+  /**
+   * Kicks once the current turn's microtasks have run: the lines a bot's pipe read produced are
+   * sent in one synchronous pass, and written now they went out as two writes (the first alone,
+   * the rest once it completed). A microtask, not a timer: no added latency.
+   */
+  function kickSoon(): void {
+    if (kickQueued || inflight) return;
+    kickQueued = true;
+    queueMicrotask(() => {
+      kickQueued = false;
+      kick();
+    });
+  }
 
   function kick(): void {
     if (inflight) return;
@@ -496,6 +511,7 @@ export function createLink(source: ConnSource, options: LinkOptions): LinkWithEx
     address: source.kind === "listen" ? source.listener.address : undefined,
     port: source.kind === "listen" ? source.listener.port : undefined,
     events: () => events,
+    eventBatches: () => events.batches(),
     send(unit, meta) {
       if (closing || closed) {
         return Promise.resolve({ status: "dropped", reason: "link is closed" });
@@ -508,7 +524,7 @@ export function createLink(source: ConnSource, options: LinkOptions): LinkWithEx
       return new Promise<SendOutcome>((resolve) => {
         const refused = enqueue(unit, meta?.source, resolve);
         if (refused) resolve(refused);
-        else kick();
+        else kickSoon();
       });
     },
     setSetup(units) {

@@ -58,6 +58,12 @@ export interface Link {
   /** Lines, drops and state changes; one consumer. Ends after {@link Link.close}. */
   events(): AsyncIterable<LinkEvent>;
   /**
+   * The same events in batches (all waiting at the time, in order), instead of {@link Link.events}
+   * (one consumer in all). The runtime handles a batch in one turn, so the lines of one socket read
+   * reach each bot in one pipe write. Optional: without it, each event is a batch of its own.
+   */
+  eventBatches?(): AsyncIterable<readonly LinkEvent[]>;
+  /**
    * Writes one unit now, or queues it while disconnected. `meta.source` names who produced it (a
    * bot's name, `operator`): socket links ignore it, a link that tags what it carries (the
    * broker's) uses it.
