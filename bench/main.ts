@@ -14,6 +14,7 @@ import { measurePipeRoundTrip, measureTcpEcho } from "./baseline.ts";
 import { bareDenoPss, measureFanOut, measureFullPath } from "./fullpath.ts";
 import { detectSandbox } from "../runtime/sandbox/detect.ts";
 import { measureHotLatency } from "./hot_latency.ts";
+import { type CpuShare, measureCpuPerLine } from "./cpu_per_line.ts";
 import type { SoakResult } from "./soak.ts";
 import { measureAudio } from "./audio.ts";
 import { measureAttacks } from "./attack.ts";
@@ -43,6 +44,15 @@ const fanP50 = await measureFanOut(50, 200, "process");
 
 // The floor and the full path measured the same way: rotating blocks of round trips, all hot.
 const hot = await measureHotLatency(30, 100, "process");
+
+// Where a line's time goes (as deployed): CPU per line of each process, beside a raw relay with
+// the same two process hops and no work, the throughput floor of this machine.
+const cpu = await measureCpuPerLine(20_000, 3);
+const best = (runs: CpuShare[]) =>
+  runs.reduce((a, b) => (b.linesPerSecond > a.linesPerSecond ? b : a));
+const cpuFull = best(cpu.full);
+const cpuRelay = best(cpu.relay);
+const us = (s: CpuShare) => `${fmt(s.hostUs, 1)} / ${fmt(s.botUs, 1)} / ${fmt(s.peerUs, 1)}`;
 
 // Audio (#16): SND pacing and barge-in, mmdbot as its own process, the receiver in the bench.
 const audio = await measureAudio();
@@ -161,6 +171,32 @@ const rows: Row[] = [
     `${fmt(hot.full.p50)} / ${fmt(hot.full.p99)}`,
     `${fmt(hot.full.p50 / hot.floor.p50, 2)}× floor`,
     "p50 ≤ 1.25× floor, p99 ≤ 1 ms",
+  ],
+  ["", "", "", ""],
+  [
+    `CPU per line, as deployed, ${cpu.window} in flight (best of ${cpu.full.length} runs)`,
+    "",
+    "",
+    "",
+  ],
+  [
+    "through one bot (lines/s)",
+    fmt(cpuFull.linesPerSecond, 0),
+    `${fmt((100 * cpuFull.linesPerSecond) / cpuRelay.linesPerSecond, 1)} % of the relay floor`,
+    "≥ 100k lines/s",
+  ],
+  ["  CPU µs/line mmdbot / bot / measuring peer", us(cpuFull), "all threads (schedstat)", ""],
+  [
+    "raw relay, same two hops, no work (lines/s)",
+    fmt(cpuRelay.linesPerSecond, 0),
+    `CPU µs/line relay / echo child / peer ${us(cpuRelay)}`,
+    "floor",
+  ],
+  [
+    "one line at a time: CPU µs per round trip",
+    us(cpu.single),
+    `${fmt(cpu.single.linesPerSecond, 0)} round trips/s`,
+    "each wake-up's cost",
   ],
   ["", "", "", ""],
   ["audio: ctx.play over TCP to the emulator's receiver (mmdbot as its own process)", "", "", ""],
@@ -292,6 +328,7 @@ const results = {
   bare,
   asDeployed: { echo: echoP, floor: floorP, full: fullP, fan: { 10: fanP10, 50: fanP50 } },
   hot,
+  cpu,
   audio,
   attacks,
   conversation,
