@@ -32,6 +32,11 @@ export interface EmuContext {
   cancel(id: TimerId | undefined): void;
   /** Reports a command-level fault; returns true when the effect must be simulated. */
   fault(kind: FaultKind, line: string, explanation: string): boolean;
+  /**
+   * Freezes the main thread for `ms` (crash mode): the message being processed and everything after
+   * it wait, timers fire late, and nothing is sent until it thaws.
+   */
+  freeze(ms: number): void;
   /** Simulates the process dying (`crash`) or the main thread spinning (`hang`). */
   die(how: "crash" | "hang", afterMs?: number): void;
   /** Resolves a path from a message against the content folder. */

@@ -40,7 +40,7 @@ import { captionsFamily, newCaptionsState } from "./captions.ts";
 import { promptsFamily, type PromptState, selectPrompt } from "./prompts.ts";
 import { buttonsMenusFamily, newButtonsMenusState } from "./buttons_menus.ts";
 import { newWindowsState, windowsFamily } from "./windows.ts";
-import { newSpeechState, speechFamily } from "./speech.ts";
+import { newSpeechState, speechFamily, type SpeechState } from "./speech.ts";
 import { newPluginsState, pluginsFamily, STARTUP_PLUGINS } from "./plugins.ts";
 import { fstFamily, type FstState, loadStartupFst } from "./fst.ts";
 import { avatarFamily, avatarLine } from "./avatar.ts";
@@ -129,6 +129,11 @@ export class Emulator {
   #voice: boolean;
   #origin: number;
   #clockTimer?: TimerId;
+  #speech: SpeechState = newSpeechState();
+  /** While the main thread is frozen: the timer callbacks that came due meanwhile. */
+  #frozen?: { held: (() => void)[]; thaw: TimerId };
+  /** The message whose processing froze the main thread (its checks already ran). */
+  #resumed?: Msg;
 
   constructor(options: EmulatorOptions = {}) {
     this.clock = options.clock ?? realClock;
@@ -153,7 +158,7 @@ export class Emulator {
       promptsFamily(this.prompt),
       buttonsMenusFamily(newButtonsMenusState()),
       windowsFamily(newWindowsState()),
-      speechFamily(newSpeechState()),
+      speechFamily(this.#speech),
       pluginsFamily(this.plugins, () => this.#remoteDisabled()),
       fstFamily(this.fst),
       avatarFamily(),
@@ -254,26 +259,37 @@ export class Emulator {
   /**
    * Two `SYNTH_START`s for one model in one read race in the real TTS plugin: the second overwrites
    * the thread's text before the first was copied (one run lost the barge-in, another spoke the
-   * second text twice). The emulator speaks them in order, but reports the fault.
+   * second text twice). The emulator reports the fault; it speaks them as a start and an
+   * interruption, or, in crash mode, as the second outcome: the last text twice, the first never.
    */
   #checkSynthRace(events: readonly ParserEvent[], conn: number): void {
-    const seen = new Set<string>();
+    const starts = new Map<string, { texts: string[]; second?: string }>();
     for (const ev of events) {
       if (ev.kind !== "message" || ev.type !== "SYNTH_START" || ev.args === null) continue;
-      const model = ev.args.split("|")[0];
-      if (!seen.has(model)) {
-        seen.add(model);
-        continue;
+      const fields = splitFields(ev.args);
+      if (fields.length !== 3) continue;
+      const seen = starts.get(fields[0]) ?? { texts: [] };
+      seen.texts.push(fields[2]);
+      if (seen.texts.length === 2) seen.second = ev.args;
+      starts.set(fields[0], seen);
+    }
+    for (const [model, { texts, second }] of starts) {
+      if (texts.length < 2) continue;
+      if (this.mode === "crash" && this.#voice) {
+        this.#speech.race.set(model, {
+          text: texts[texts.length - 1],
+          count: texts.length,
+          left: texts.length,
+        });
       }
       this.#reportFault({
         kind: "race",
-        bytes: hex(new TextEncoder().encode(`SYNTH_START|${ev.args}`).subarray(0, 32)),
+        bytes: hex(new TextEncoder().encode(`SYNTH_START|${second}`).subarray(0, 32)),
         explanation: `two SYNTH_STARTs for model ${model} in one write: MMDAgent-EX's TTS ` +
           "thread races on them (the first may never be spoken, the second spoken twice); send " +
           "the next only after the previous one's SYNTH_EVENT_STOP",
         conn,
       });
-      return;
     }
   }
 
@@ -289,6 +305,8 @@ export class Emulator {
 
   /** Stops every timer. */
   close(): void {
+    if (this.#frozen) this.clock.clearTimeout(this.#frozen.thaw);
+    this.#frozen = undefined;
     for (const id of this.#timers) this.clock.clearTimeout(id);
     this.#timers.clear();
     if (this.#clockTimer !== undefined) this.clock.clearTimeout(this.#clockTimer);
@@ -343,6 +361,7 @@ export class Emulator {
         this.#reportFault({ kind, bytes: hex(new TextEncoder().encode(line)), explanation });
         return this.mode === "crash";
       },
+      freeze: (ms) => this.#freeze(ms),
       die: (how, afterMs) => {
         if (afterMs && afterMs > 0) this.#later(afterMs, () => this.#die(how));
         else this.#die(how);
@@ -378,7 +397,7 @@ export class Emulator {
     this.#draining = true;
     try {
       fn();
-      while (this.#queue.length > 0 && this.#status === "running") {
+      while (this.#queue.length > 0 && this.#status === "running" && !this.#frozen) {
         this.#process(this.#queue.shift()!);
       }
     } finally {
@@ -388,8 +407,17 @@ export class Emulator {
   }
 
   #process(msg: Msg): void {
-    for (const f of this.#families) {
-      if (f.beforeEcho?.(this.#ctx, msg)) return;
+    if (this.#resumed === msg) this.#resumed = undefined;
+    else {
+      for (const f of this.#families) {
+        if (f.beforeEcho?.(this.#ctx, msg)) return;
+      }
+      if (this.#frozen) {
+        // Frozen before its echo: it is the first thing done when the main thread thaws.
+        this.#resumed = msg;
+        this.#queue.unshift(msg);
+        return;
+      }
     }
     if (this.#status !== "running") return;
     if (msg.type !== "") this.#send(msg.type, msg.args);
@@ -421,10 +449,31 @@ export class Emulator {
   #later(ms: number, fn: () => void): TimerId {
     const id = this.clock.setTimeout(() => {
       this.#timers.delete(id);
-      if (this.#status === "running") this.#batch(fn);
+      if (this.#frozen) this.#frozen.held.push(fn);
+      else if (this.#status === "running") this.#batch(fn);
     }, ms);
     this.#timers.add(id);
     return id;
+  }
+
+  /**
+   * The main thread busy-waits for `ms`: what is queued stays queued, timers that come due are held,
+   * and nothing is sent. When it thaws, the held timers run in order, then the queue drains.
+   */
+  #freeze(ms: number): void {
+    if (this.#frozen || this.#status !== "running") return;
+    this.log.warn(`simulated freeze: MMDAgent-EX's main thread would answer nothing for ${ms} ms`);
+    const frozen = {
+      held: [] as (() => void)[],
+      thaw: this.clock.setTimeout(() => {
+        this.#frozen = undefined;
+        if (this.#status !== "running") return;
+        this.#batch(() => {
+          for (const fn of frozen.held) fn();
+        });
+      }, ms),
+    };
+    this.#frozen = frozen;
   }
 
   #cancel(id: TimerId): void {

@@ -33,7 +33,9 @@ export type FaultKind =
   /** A line MMDAgent-EX sends was longer than its 2048-byte limit: cut, without LF (speech.md §4). */
   | "cut"
   /** Two `SYNTH_START`s for one model in one write: a race in the TTS plugin (speech.md §4). */
-  | "race";
+  | "race"
+  /** A second `SPEAK_START` while one plays: the main thread busy-waits (speech.md §5). */
+  | "freeze";
 
 /** One input that the real MMDAgent-EX would mishandle. */
 export interface Fault {

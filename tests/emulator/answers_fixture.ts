@@ -751,15 +751,19 @@ export const ANSWER_CASES: AnswerCase[] = [
     row: "7 (voice) SYNTH_START with a model: events and lip-sync",
     voice: true,
     setup: ["MODEL_ADD|mei|Gene_light.pmd"],
-    send: ["SYNTH_START|mei|normal|hello"],
+    // speech.md §2, "Hello world, how are you?": SYNTH_EVENT_START +88 after the echo, the audio
+    // 1241 ms, SYNTH_EVENT_STOP +1329, LIPSYNC_EVENT_STOP +1753.
+    send: ["SYNTH_START|mei|normal|Hello world, how are you?"],
     expect: [
-      ["SYNTH_START|mei|normal|hello"],
-      ["SYNTH_EVENT_START|mei"],
-      ["LIPSYNC_START|mei|a,120,i,120,u,120,e,120,o,120"],
-      ["LIPSYNC_EVENT_START|mei"],
-      ["LIPSYNC_EVENT_STOP|mei", 1100, 1200],
-      ["SYNTH_EVENT_STOP|mei", 1250, 1350],
+      ["SYNTH_START|mei|normal|Hello world, how are you?"],
+      ["SYNTH_EVENT_START|mei", 50, 150],
+      // One vowel per character, summing to the audio length less 190 ms (1060 ms).
+      [`LIPSYNC_START|mei|${Array(5).fill("a,42,i,43,u,42,e,43,o,42").join(",")}`, 50, 150],
+      ["LIPSYNC_EVENT_START|mei", 50, 150],
+      ["SYNTH_EVENT_STOP|mei", 1300, 1400],
+      ["LIPSYNC_EVENT_STOP|mei", 1650, 1850],
     ],
+    runMs: 3000,
   },
   {
     row: "7 SOUND_START → SOUND_EVENT_START, never a STOP by itself",
