@@ -87,16 +87,21 @@ Deno.test("chat stops talking and cancels the request when the user barges in", 
   await using rt = await createTestRuntime({
     bots: ["chat"],
     manifest: MANIFEST,
-    llm: [{ text: "One. Two. Three. Four. Five. Six.", tokenMs: 1000 }],
+    // The first sentence speaks for about 1.25 s (the emulator's voice, speech.md's timing).
+    llm: [{
+      tokens: ["One is the first of them. ", "Two. ", "Three. ", "Four. ", "Five."],
+      tokenMs: 1000,
+    }],
   });
+  const first = "One is the first of them.";
   await rt.say("count for me");
   await rt.advance(1500);
-  assert(speech(rt.sent()).join("/") === "One.", `before barge-in: ${speech(rt.sent())}`);
+  assert(speech(rt.sent()).join("/") === first, `before barge-in: ${speech(rt.sent())}`);
   await rt.inject("RECOG_EVENT_START");
   assert(rt.llm.requests()[0].aborted, "the scripted stream did not see the request cancelled");
   assert(rt.sent().includes("SYNTH_STOP|mei"), `speech not stopped: ${rt.sent()}`);
   await rt.advance(30_000);
-  assert(speech(rt.sent()).join("/") === "One.", `spoke after barge-in: ${speech(rt.sent())}`);
+  assert(speech(rt.sent()).join("/") === first, `spoke after barge-in: ${speech(rt.sent())}`);
 });
 
 Deno.test("chat apologises when the LLM server fails, and logs why", async () => {

@@ -8,7 +8,10 @@
  *   - at: 1s
  *     say: hello                     # RECOG_EVENT_START, then RECOG_EVENT_STOP|hello
  *   - expect: /^SYNTH_START\|/       # a line MMDAgent-EX sends, /regex/ or the exact line
- *     within: 3s
+ *     within: 800ms                  # its latency budget, from the previous step (default 5s)
+ *   - absent: /^SYNTH_START\|.*sorry/ # a line that must not come: in the next 2s, or, without
+ *     within: 2s                     # within, until the scenario ends (it runs alongside the
+ *                                    # steps that follow; the scenario waits for its window)
  *   - after: 500ms
  *     key: a                         # KEY|a
  *   - prompt: 0                      # the user picks item 0 of the prompt on screen
@@ -34,6 +37,13 @@ export type ScenarioAction =
   | { kind: "prompt"; index: number }
   | { kind: "inject"; type: string; args: string | null }
   | { kind: "expect"; pattern: string; test: (line: string) => boolean; within: number }
+  | {
+    kind: "absent";
+    pattern: string;
+    test: (line: string) => boolean;
+    /** The window from the step's time; undefined: until the scenario ends. */
+    within?: number;
+  }
   | { kind: "end" };
 
 /** One timed step, with where it was written. */
@@ -111,7 +121,7 @@ const duration = z.union([z.number(), z.string()]).superRefine((v, ctx) => {
   }
 });
 
-const ACTIONS = ["say", "key", "prompt", "inject", "expect", "end"] as const;
+const ACTIONS = ["say", "key", "prompt", "inject", "expect", "absent", "end"] as const;
 
 const stepSchema = z.strictObject({
   at: duration.optional(),
@@ -122,6 +132,7 @@ const stepSchema = z.strictObject({
   inject: z.string().regex(/^[^|\r\n]+(\|[^\r\n]*)?$/, "write it as TYPE|ARGS on one line")
     .optional(),
   expect: z.string().min(1).optional(),
+  absent: z.string().min(1).optional(),
   within: duration.optional(),
   end: z.literal(true).optional(),
 });
@@ -212,7 +223,7 @@ export function parseScenario(text: string, file: string): Scenario {
           unknown && isMap(node) ? keyNode(node, issue.keys) ?? node : where(key),
           `step ${i + 1}: ${key ? `${key}: ` : ""}${issue.message}`,
           unknown
-            ? `a step has at/after, one of ${ACTIONS.join("/")}, and within for expect`
+            ? `a step has at/after, one of ${ACTIONS.join("/")}, and within for expect/absent`
             : "see the scenario format in examples/scenarios/",
         );
       }
@@ -234,8 +245,12 @@ export function parseScenario(text: string, file: string): Scenario {
       add(where("after"), `step ${i + 1} has both at and after`, "keep one of them");
       return;
     }
-    if (s.within !== undefined && s.expect === undefined) {
-      add(where("within"), `step ${i + 1}: within only applies to expect`, "remove it");
+    if (s.within !== undefined && s.expect === undefined && s.absent === undefined) {
+      add(
+        where("within"),
+        `step ${i + 1}: within only applies to expect and absent`,
+        "remove it, or wait with after: on the next step",
+      );
       return;
     }
     let action: ScenarioAction;
@@ -255,6 +270,14 @@ export function parseScenario(text: string, file: string): Scenario {
       }
       const within = s.within !== undefined ? parseDuration(s.within)! : DEFAULT_WITHIN_MS;
       action = { kind: "expect", pattern: s.expect, test, within };
+    } else if (s.absent !== undefined) {
+      const test = lineMatcher(s.absent);
+      if (typeof test === "string") {
+        add(where("absent"), `step ${i + 1}: bad regular expression: ${test}`, "fix the pattern");
+        return;
+      }
+      const within = s.within !== undefined ? parseDuration(s.within)! : undefined;
+      action = { kind: "absent", pattern: s.absent, test, within };
     } else action = { kind: "end" };
     steps.push({
       line: at(node?.range?.[0]).line,
@@ -328,8 +351,9 @@ export interface RunOptions {
 }
 
 /**
- * Plays a scenario against an emulator: runs each step at its time on `clock` and checks every
- * `expect`. Stops at the first failure or at `end: true`.
+ * Plays a scenario against an emulator: runs each step at its time on `clock`, checks every
+ * `expect` against its budget and watches every `absent` over its window. Stops at the first
+ * failure or at `end: true`; before it returns, it waits for every `absent` window still open.
  *
  * @example
  * const result = await runScenario(emu, await loadScenario("examples/scenarios/greet.yaml"));
@@ -345,12 +369,44 @@ export async function runScenario(
   const transcript: TranscriptEntry[] = [];
   const failures: ScenarioFailure[] = [];
   const listeners = new Set<() => void>();
+  const stopped = new AbortController();
+  const fail = (where: string, message: string) => {
+    if (stopped.signal.aborted) return;
+    failures.push({ where, message });
+    stopped.abort();
+  };
+  const secs = (ms: number) => `${Math.round(ms) / 1000} s`;
+  /** The open `absent` watches: a matching line fails the scenario at once. */
+  const watches: {
+    where: string;
+    pattern: string;
+    test: (line: string) => boolean;
+    since: number;
+    until?: number;
+  }[] = [];
   const off = emu.onOutput((line) => {
-    const entry = { at: clock.now() - start, line };
+    const now = clock.now();
+    const entry = { at: now - start, line };
     transcript.push(entry);
     options.onLine?.(entry);
+    for (const w of [...watches]) {
+      if (w.until !== undefined && now > w.until) {
+        watches.splice(watches.indexOf(w), 1);
+      } else if (w.test(line)) {
+        watches.splice(watches.indexOf(w), 1);
+        fail(
+          w.where,
+          `a line ${describePattern(w.pattern)} must not come ${
+            w.until !== undefined ? `within ${secs(w.until - w.since)}` : "until the scenario ends"
+          }, but one came at +${secs(entry.at)}, ${
+            secs(now - w.since)
+          } after this step:\n    ${line}`,
+        );
+      }
+    }
     for (const fn of [...listeners]) fn();
   });
+  const sleep = (ms: number) => clock.sleep(ms, stopped.signal).then(() => true, () => false);
   /** Index of the first line an `expect` may match. */
   let cursor = 0;
   let finished = start;
@@ -358,33 +414,70 @@ export async function runScenario(
     for (const step of scenario.steps) {
       const where = `${scenario.file}:${step.line}`;
       const due = step.at !== undefined ? start + step.at : finished + (step.after ?? 0);
-      if (due > clock.now()) await clock.sleep(due - clock.now());
+      if (due > clock.now() && !await sleep(due - clock.now())) break;
+      if (stopped.signal.aborted) break;
       if (emu.status !== "running") {
-        failures.push({
-          where,
-          message: `the emulated MMDAgent-EX is ${emu.status === "dead" ? "dead" : "hung"}`,
-        });
+        fail(where, `the emulated MMDAgent-EX is ${emu.status === "dead" ? "dead" : "hung"}`);
         break;
       }
       const a = step.action;
       if (a.kind === "end") break;
       if (a.kind === "expect") {
-        const found = await waitForLine(clock, transcript, cursor, a.test, a.within, listeners);
+        const since = clock.now();
+        const found = await waitForLine(
+          clock,
+          transcript,
+          cursor,
+          a.test,
+          a.within,
+          listeners,
+          stopped.signal,
+        );
+        if (stopped.signal.aborted) break;
         if (found < 0) {
-          const recent = transcript.slice(cursor).slice(-5).map((e) => `    ${e.line}`);
-          failures.push({
-            where,
-            message:
-              `expected a line ${a.pattern.startsWith("/") ? "matching " : ""}${a.pattern} within ${
-                a.within / 1000
-              } s, but none came` +
-              (recent.length
-                ? `; the last lines were:\n${recent.join("\n")}`
-                : "; no line came at all"),
-          });
+          // Over budget: wait a little longer to say how late it came, which is what a
+          // latency budget's reader needs to know.
+          const grace = Math.min(a.within, 5000);
+          const late = await waitForLine(
+            clock,
+            transcript,
+            cursor,
+            a.test,
+            grace,
+            listeners,
+            stopped.signal,
+          );
+          if (stopped.signal.aborted) break;
+          const budget = `expected a line ${describePattern(a.pattern)} within ${secs(a.within)}`;
+          if (late >= 0) {
+            const took = transcript[late].at - (since - start);
+            fail(
+              where,
+              `${budget}, but it came after ${secs(took)}, ${Math.round(took - a.within)} ms ` +
+                `over the budget:\n    ${transcript[late].line}`,
+            );
+          } else {
+            const recent = transcript.slice(cursor).slice(-5).map((e) => `    ${e.line}`);
+            fail(
+              where,
+              `${budget}, but none came` +
+                (recent.length
+                  ? `; the last lines were:\n${recent.join("\n")}`
+                  : "; no line came at all"),
+            );
+          }
           break;
         }
         cursor = found + 1;
+      } else if (a.kind === "absent") {
+        const since = clock.now();
+        watches.push({
+          where,
+          pattern: a.pattern,
+          test: a.test,
+          since,
+          until: a.within !== undefined ? since + a.within : undefined,
+        });
       } else {
         cursor = transcript.length;
         if (a.kind === "say") {
@@ -393,19 +486,25 @@ export async function runScenario(
         } else if (a.kind === "key") emu.inject("KEY", a.key);
         else if (a.kind === "inject") emu.inject(a.type, a.args);
         else if (!emu.selectPrompt(a.index)) {
-          failures.push({
-            where,
-            message: `no prompt with item ${a.index} is on screen`,
-          });
+          fail(where, `no prompt with item ${a.index} is on screen`);
           break;
         }
       }
       finished = clock.now();
     }
+    // An absent window still open is part of the scenario: ending before it closes would let the
+    // line it forbids come unchecked.
+    const last = Math.max(-Infinity, ...watches.map((w) => w.until ?? -Infinity));
+    if (!stopped.signal.aborted && last > clock.now()) await sleep(last - clock.now());
   } finally {
     off();
   }
   return { ok: failures.length === 0, transcript, failures };
+}
+
+/** `matching /re/` or the exact line, for messages. */
+function describePattern(pattern: string): string {
+  return pattern.startsWith("/") ? `matching ${pattern}` : `equal to ${pattern}`;
 }
 
 function waitForLine(
@@ -415,6 +514,7 @@ function waitForLine(
   test: (line: string) => boolean,
   within: number,
   listeners: Set<() => void>,
+  signal: AbortSignal,
 ): Promise<number> {
   return new Promise((resolve) => {
     let next = from;
@@ -425,9 +525,10 @@ function waitForLine(
       return -1;
     };
     const now = scan();
-    if (now >= 0) return resolve(now);
+    if (now >= 0 || signal.aborted) return resolve(now);
     const done = (i: number) => {
       listeners.delete(onLine);
+      signal.removeEventListener("abort", onAbort);
       clock.clearTimeout(timer);
       resolve(i);
     };
@@ -435,7 +536,9 @@ function waitForLine(
       const i = scan();
       if (i >= 0) done(i);
     };
+    const onAbort = () => done(-1);
     listeners.add(onLine);
+    signal.addEventListener("abort", onAbort, { once: true });
     const timer = clock.setTimeout(() => done(-1), within);
   });
 }

@@ -26,6 +26,12 @@ import type { PlayedRun, SndArrival } from "../emulator/sound_out.ts";
 import type { TrafficRecord } from "../record/schema.ts";
 import type { AvatarState, TurnMetricsSummary, TurnRecord } from "../conversation/types.ts";
 import { createRuntime } from "./runtime.ts";
+import {
+  loadScenario,
+  runScenario,
+  type Scenario,
+  type ScenarioResult,
+} from "../emulator/scenario.ts";
 import { mmdbotCommand } from "../paths/invocation.ts";
 import { fileURLToPath } from "node:url";
 
@@ -37,6 +43,14 @@ export type {
   TurnRecord,
 } from "../conversation/types.ts";
 export type { PlayedRun, SndArrival } from "../emulator/sound_out.ts";
+export type {
+  Scenario,
+  ScenarioAction,
+  ScenarioFailure,
+  ScenarioResult,
+  ScenarioStep,
+  TranscriptEntry,
+} from "../emulator/scenario.ts";
 export type { ScriptedLlm, ScriptedReply, ScriptedRequest } from "./scripted_llm.ts";
 
 /** Options of {@link createTestRuntime}. */
@@ -105,7 +119,14 @@ export interface TestLog {
   msg: string;
 }
 
-/** A running test runtime (see the module documentation for an example). */
+/**
+ * A running test runtime (see the module documentation for an example).
+ *
+ * The calls that move the session (`say`, `inject`, `userStarts`, `selectPrompt`, `advance`,
+ * `settle`, `play`) run one at a time in the order they were made, each from the virtual time the
+ * previous one ended at: `Promise.all([rt.say("hi"), rt.advance(300), rt.userStarts()])` is the
+ * user barging in 300 ms after saying hi, every time.
+ */
 export interface TestRuntime extends AsyncDisposable {
   /** The scripted LLM stream: the requests bots made (body, tokens sent, aborted) and more replies. */
   readonly llm: ScriptedLlm;
@@ -181,6 +202,23 @@ export interface TestRuntime extends AsyncDisposable {
    * s16le) and the ms discarded. Empty without the emulator.
    */
   played(): PlayedAudio;
+  /**
+   * Plays a scenario (a YAML file as `emulate --scenario` takes, or a parsed one) against the bots
+   * on the virtual clock: its `say`/`key`/`inject` steps at their times, its `expect … within`
+   * latency budgets and `absent` windows measured in virtual time. Resolves with the outcome (it
+   * does not throw for a failed step: check `ok` and `failures`, each with the step's file:line).
+   * Needs the emulator. Throws a `ScenarioError` for a file that cannot be used.
+   *
+   * @example
+   * ```ts
+   * import { createTestRuntime } from "@mmdbot/mmdbot/testing";
+   *
+   * await using rt = await createTestRuntime({ bots: ["greeter"] });
+   * const r = await rt.play("examples/scenarios/greet.yaml");
+   * if (!r.ok) throw new Error(r.failures.map((f) => `${f.where}: ${f.message}`).join("\n"));
+   * ```
+   */
+  play(scenario: string | URL | Scenario): Promise<ScenarioResult>;
   /** Stops the bots (their stop hooks run) and the emulator. */
   close(): Promise<void>;
 }
@@ -409,46 +447,84 @@ export async function createTestRuntime(options: TestRuntimeOptions = {}): Promi
 
   await settle();
 
+  // The calls that move the session run one after another in call order: two of them
+  // interleaving (an advance walking the clock while a say injects) would make the virtual time
+  // of what they do depend on how the host's I/O happened to be scheduled.
+  let turnstile: Promise<unknown> = Promise.resolve();
+  const inOrder = <T>(fn: () => Promise<T>): Promise<T> => {
+    const run = turnstile.then(fn, fn);
+    turnstile = run.catch(() => {});
+    return run;
+  };
+
+  const advance = async (ms: number) => {
+    if (!(ms >= 0)) throw new RangeError(`advance(${ms}): give a number of milliseconds >= 0`);
+    const target = vc.now() + ms;
+    await settle();
+    for (;;) {
+      const due = vc.nextDue();
+      if (due === undefined || due > target) break;
+      // One due time at a time, so a timer a bot sets while handling this one is scheduled
+      // from the right virtual time.
+      await vc.advance(due - vc.now());
+      await settle();
+    }
+    await vc.advance(target - vc.now());
+    await settle();
+  };
+
+  const play = async (scenario: string | URL | Scenario): Promise<ScenarioResult> => {
+    if (!emulator) {
+      throw new Error("play needs the emulator: leave createTestRuntime's emulator option on");
+    }
+    const parsed = typeof scenario === "object" && "steps" in scenario
+      ? scenario
+      : await loadScenario(scenario instanceof URL ? fileURLToPath(scenario) : scenario);
+    let done = false;
+    const result = runScenario(emulator, parsed, clock).finally(() => done = true);
+    await settle();
+    // Walk the clock from one due timer to the next until the scenario is over; the scenario
+    // always has a timer while it waits (a step's time, an expect's budget, an absent window).
+    while (!done) {
+      const due = vc.nextDue();
+      if (due === undefined) break;
+      await vc.advance(Math.max(0, due - vc.now()));
+      await settle();
+    }
+    return await result;
+  };
+
   let closed: Promise<void> | undefined;
   const rt: TestRuntime = {
     llm,
-    async selectPrompt(index) {
-      const ok = emulator?.selectPrompt(index) ?? false;
-      await settle();
-      return ok;
-    },
-    async say(text) {
-      injectLine("RECOG_EVENT_START");
-      injectLine(`RECOG_EVENT_STOP|${text}`);
-      await settle();
-    },
-    async inject(line) {
-      injectLine(line);
-      await settle();
-    },
-    async userStarts() {
-      injectLine("RECOG_EVENT_START");
-      await settle();
-    },
+    selectPrompt: (index) =>
+      inOrder(async () => {
+        const ok = emulator?.selectPrompt(index) ?? false;
+        await settle();
+        return ok;
+      }),
+    say: (text) =>
+      inOrder(async () => {
+        injectLine("RECOG_EVENT_START");
+        injectLine(`RECOG_EVENT_STOP|${text}`);
+        await settle();
+      }),
+    inject: (line) =>
+      inOrder(async () => {
+        injectLine(line);
+        await settle();
+      }),
+    userStarts: () =>
+      inOrder(async () => {
+        injectLine("RECOG_EVENT_START");
+        await settle();
+      }),
     conversation() {
       return host.conversation.snapshot();
     },
-    async advance(ms) {
-      if (!(ms >= 0)) throw new RangeError(`advance(${ms}): give a number of milliseconds >= 0`);
-      const target = vc.now() + ms;
-      await settle();
-      for (;;) {
-        const due = vc.nextDue();
-        if (due === undefined || due > target) break;
-        // One due time at a time, so a timer a bot sets while handling this one is scheduled
-        // from the right virtual time.
-        await vc.advance(due - vc.now());
-        await settle();
-      }
-      await vc.advance(target - vc.now());
-      await settle();
-    },
-    settle,
+    advance: (ms) => inOrder(() => advance(ms)),
+    settle: () => inOrder(settle),
+    play: (scenario) => inOrder(() => play(scenario)),
     async waitForSent(match, { timeoutMs = 10_000 } = {}) {
       const test = typeof match === "function"
         ? match

@@ -169,3 +169,116 @@ Deno.test("runScenario: picking a prompt when none is shown fails at that step",
   }]);
   emu.close();
 });
+
+/** A rig whose "bot" answers `hello` after `ms`, then says sorry 3 s later. */
+function slowRig(ms: number) {
+  const clock = new VirtualClock(Date.UTC(2026, 0, 1, 9, 0));
+  const emu = new Emulator({ clock, currentTime: false });
+  emu.connect(0, "127.0.0.1");
+  emu.onOutput((line) => {
+    if (line !== "RECOG_EVENT_STOP|hello") return;
+    clock.setTimeout(() => emu.receive(enc.encode("MESSAGE|answer\n"), 0), ms);
+    clock.setTimeout(() => emu.receive(enc.encode("MESSAGE|sorry\n"), 0), ms + 3000);
+  });
+  return { clock, emu };
+}
+
+const BUDGET =
+  "steps:\n  - at: 1s\n    say: hello\n  - expect: MESSAGE|answer\n    within: 800ms\n";
+
+Deno.test("scenario within: an answer inside its latency budget passes; a late one fails naming the step, how late it came and the line", async () => {
+  {
+    const { clock, emu } = slowRig(700);
+    const r = await drive(clock, runScenario(emu, parseScenario(BUDGET, "b.yaml"), clock));
+    assertEquals(r.failures, []);
+    emu.close();
+  }
+  const { clock, emu } = slowRig(1100);
+  const r = await drive(clock, runScenario(emu, parseScenario(BUDGET, "b.yaml"), clock));
+  assertEquals(r.failures.length, 1);
+  assertEquals(r.failures[0].where, "b.yaml:4");
+  assertEquals(
+    r.failures[0].message,
+    "expected a line equal to MESSAGE|answer within 0.8 s, but it came after 1.1 s, 300 ms over " +
+      "the budget:\n    MESSAGE|answer",
+  );
+  emu.close();
+});
+
+Deno.test("scenario absent: a forbidden line inside its window fails at once with the step's file:line, when it came and the line", async () => {
+  const { clock, emu } = slowRig(500);
+  const s = parseScenario(
+    "steps:\n  - at: 1s\n    say: hello\n  - absent: /sorry/\n    within: 5s\n" +
+      "  - expect: MESSAGE|answer\n  - expect: MESSAGE|never\n    within: 60s\n",
+    "a.yaml",
+  );
+  const r = await drive(clock, runScenario(emu, s, clock));
+  assertEquals(r.failures.length, 1, JSON.stringify(r.failures));
+  assertEquals(r.failures[0].where, "a.yaml:4");
+  assertEquals(
+    r.failures[0].message,
+    "a line matching /sorry/ must not come within 5 s, but one came at +4.5 s, 3.5 s after this " +
+      "step:\n    MESSAGE|sorry",
+  );
+  // It stopped when the line came, not at the next expect's 60 s budget.
+  assert(r.transcript.at(-1)!.at < 10_000, `ran on to ${r.transcript.at(-1)!.at}`);
+  emu.close();
+});
+
+Deno.test("scenario absent: a window that closes before the line comes passes, and the scenario waits for an open window before it ends", async () => {
+  const { clock, emu } = slowRig(500);
+  const s = parseScenario(
+    "steps:\n  - at: 1s\n    say: hello\n  - absent: /sorry/\n    within: 3s\n  - end: true\n",
+    "w.yaml",
+  );
+  const t0 = clock.now();
+  const r = await drive(clock, runScenario(emu, s, clock));
+  assertEquals(r.failures, []);
+  assert(clock.now() - t0 >= 4000, "it waited for the 3 s window after the step at 1 s");
+  // The same window one second longer sees the sorry at +4.5 s.
+  const { clock: c2, emu: e2 } = slowRig(500);
+  const longer = parseScenario(
+    "steps:\n  - at: 1s\n    say: hello\n  - absent: /sorry/\n    within: 4s\n  - end: true\n",
+    "w.yaml",
+  );
+  const r2 = await drive(c2, runScenario(e2, longer, c2));
+  assertEquals(r2.failures.map((f) => f.where), ["w.yaml:4"]);
+  emu.close();
+  e2.close();
+});
+
+Deno.test("scenario absent without within watches until the scenario ends: a line before the last step fails, one after it does not", async () => {
+  const s = (wait: string) =>
+    parseScenario(
+      `steps:\n  - absent: /sorry/\n  - at: 1s\n    say: hello\n  - after: ${wait}\n    key: x\n`,
+      "u.yaml",
+    );
+  const { clock, emu } = slowRig(500);
+  const r = await drive(clock, runScenario(emu, s("5s"), clock));
+  assertEquals(r.failures.map((f) => f.where), ["u.yaml:2"]);
+  assert(r.failures[0].message.includes("must not come until the scenario ends"));
+  emu.close();
+  const { clock: c2, emu: e2 } = slowRig(500);
+  const r2 = await drive(c2, runScenario(e2, s("1s"), c2));
+  assertEquals(r2.failures, []);
+  e2.close();
+});
+
+Deno.test("scenario parse: absent takes a pattern and an optional window; within on another action, and a bad pattern, point at their line with a fix", () => {
+  const s = parseScenario("steps:\n  - absent: KEY|a\n  - absent: /x/\n    within: 2s\n", "p.yaml");
+  assertEquals(s.steps.map((x) => x.action.kind === "absent" ? x.action.within : "?"), [
+    undefined,
+    2000,
+  ]);
+  let err: ScenarioError | undefined;
+  try {
+    parseScenario("steps:\n  - say: hi\n    within: 1s\n  - absent: /a(/\n", "p.yaml");
+  } catch (e) {
+    err = e as ScenarioError;
+  }
+  assert(err);
+  assertEquals(err.problems.map((p) => p.line), [3, 4]);
+  assert(err.problems[0].message.includes("within only applies to expect and absent"));
+  assert(err.problems[0].fix.includes("after:"), err.problems[0].fix);
+  assert(err.message.includes("p.yaml:4:") && err.message.includes("bad regular expression"));
+});
