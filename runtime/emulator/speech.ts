@@ -332,7 +332,9 @@ export function speechFamily(st: SpeechState): Family {
         if (!s || s.phase === "preparing" || s.stopping) {
           // Nothing playing, or the thread is preparing: preparing clears the stop flag, so the
           // stop is undone (speech.md §4); the plugin still stops the mouth.
-          if (hasModel) ctx.later(SPEECH_DELAYS.synthStopIdle, () => ctx.issue("LIPSYNC_STOP", model));
+          if (hasModel) {
+            ctx.later(SPEECH_DELAYS.synthStopIdle, () => ctx.issue("LIPSYNC_STOP", model));
+          }
           return;
         }
         s.stopping = true;
