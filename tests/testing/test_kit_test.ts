@@ -49,12 +49,15 @@ Deno.test("say() resolves after the bot's whole chain of awaited sends, in order
       "MESSAGE|second",
       "MESSAGE|third",
     ]);
-    // The emulator answered: echoes and the start of speech, before any time passed.
+    // The emulator answered the echoes before any time passed; its voice starts 100 ms later
+    // (speech.md §2).
     const got = rt.received();
     assert(got.includes("RECOG_EVENT_STOP|hello"), got.join("\n"));
     assert(got.includes("SYNTH_START|mei|mei_voice_normal|hi there"), got.join("\n"));
-    assert(got.includes("SYNTH_EVENT_START|mei"), got.join("\n"));
-    assert(!got.includes("SYNTH_EVENT_STOP|mei"), "speech ended without time passing");
+    assert(!got.includes("SYNTH_EVENT_START|mei"), "speech started without time passing");
+    await rt.advance(100);
+    assert(rt.received().includes("SYNTH_EVENT_START|mei"), rt.received().join("\n"));
+    assert(!rt.received().includes("SYNTH_EVENT_STOP|mei"), "speech ended at once");
     await rt.advance(10_000);
     assert(rt.received().includes("SYNTH_EVENT_STOP|mei"), "the emulator ended the speech");
   } finally {
