@@ -128,6 +128,11 @@ export interface BotStatus {
   suppressedOutput: number;
   /** Lines the bot wrote shaped like IPC messages but too big to be one (never acted on). */
   oversizedIpc: number;
+  /**
+   * Times the host paused reading the bot's output because it was over a bound (rate limit,
+   * output or error log limit, forged IPC, timer budget): a flood is slowed where it starts.
+   */
+  readPauses: number;
   /** Messages, timer firings and hooks written or queued and not yet acknowledged by the bot. */
   inFlight: number;
   /** Resident memory of the bot's process tree at the last sample, MiB (`budgets.rss_mb`). */
@@ -237,6 +242,7 @@ interface Slot {
   /** Counters of instances gone, added to the live one's in `status`. */
   suppressed: number;
   oversizedIpc: number;
+  readPauses: number;
   timersRefused: number;
   timerFiringsCoalesced: number;
   /** This bot's handler errors in the log: a few a second, the rest summarised. */
@@ -387,6 +393,7 @@ export function createHost(options: HostOptions): Host {
     errors: 0,
     suppressed: 0,
     oversizedIpc: 0,
+    readPauses: 0,
     timersRefused: 0,
     timerFiringsCoalesced: 0,
     errorLog: createLogThrottle(options.logger.child(`bot:${spec.name}`), clock),
@@ -525,6 +532,7 @@ export function createHost(options: HostOptions): Host {
       log: bl,
       nextId: () => nextId++,
       rss,
+      strain: () => slot.limiter.refused + slot.errorLog.suppressed,
       send: (line, turn, knownEnded) => speech.send(line, senderOf(slot), turn, knownEnded),
       setup: (lines) => {
         if (slot.instance === instance) acceptSetup(slot, lines);
@@ -641,6 +649,7 @@ export function createHost(options: HostOptions): Host {
     slot.dropped += st.dropped;
     slot.suppressed += st.suppressedOutput;
     slot.oversizedIpc += st.oversizedIpc;
+    slot.readPauses += st.readPauses;
     slot.timersRefused += st.timersRefused;
     slot.timerFiringsCoalesced += st.timerFiringsCoalesced;
   };
@@ -905,6 +914,7 @@ export function createHost(options: HostOptions): Host {
           rateLimited: s.limiter.refused,
           suppressedOutput: s.suppressed + (st?.suppressedOutput ?? 0),
           oversizedIpc: s.oversizedIpc + (st?.oversizedIpc ?? 0),
+          readPauses: s.readPauses + (st?.readPauses ?? 0),
           inFlight: st?.outstanding ?? 0,
           rssMb: st?.rssMb === undefined ? undefined : Math.round(st.rssMb),
           timers: st?.timers ?? 0,

@@ -57,6 +57,12 @@ export interface InstanceDeps {
    * with {@link Instance.post}. Validated by `botToHostSchema` like every other message.
    */
   onFeature?(msg: BotToHost): void;
+  /**
+   * What the host refused or left out of this bot's so far, as one growing count (lines refused
+   * for its rate limit, handler errors left out of the log): while it grows, the bot's output is
+   * read at a slower pace (see `STRAINED_PAUSE_FACTOR` in process.ts).
+   */
+  strain?(): number;
   /** Watches the process's resident memory against `budgets.rss_mb` (none: only heap_mb applies). */
   rss?: RssSampler;
   /** Starts the process (default: {@link spawnBot}); in-process tests pass a fake. */
@@ -115,6 +121,8 @@ export interface Instance {
     suppressedOutput: number;
     /** Lines shaped like IPC messages but too big to be one, never acted on. */
     oversizedIpc: number;
+    /** Times the host paused reading the bot's output because it was over a bound. */
+    readPauses: number;
   };
   /**
    * Round-trips a ping through the process: resolves once the bot has read everything written
@@ -325,8 +333,18 @@ export function startInstance(d: InstanceDeps): Instance {
     }
   };
 
+  // Everything over a bound so far; the reader is paced while it grows.
+  let strainSeen = 0;
+  const strained = () => {
+    const now = (d.strain?.() ?? 0) + output.suppressed + oversizedIpc + timers.refused;
+    if (now === strainSeen) return false;
+    strainSeen = now;
+    return true;
+  };
+
   const proc: BotProcess = (d.spawn ?? spawnBot)(d.plan, {
     onMessage,
+    strained,
     onOutput: (line) => {
       if (line.length > IPC_MAX_TEXT && line.startsWith('{"t":')) return oversized(line);
       // Cut: only the exit's explanation reads these, and a bot's lines may be 256 KiB each.
@@ -472,6 +490,7 @@ export function startInstance(d: InstanceDeps): Instance {
       timerFiringsCoalesced: timers.coalesced,
       suppressedOutput: output.suppressed,
       oversizedIpc,
+      readPauses: proc.readPauses ?? 0,
     }),
     ping() {
       if (state === "gone") return Promise.resolve();

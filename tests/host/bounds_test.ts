@@ -244,3 +244,27 @@ Deno.test("a setup flood (100k ctx.setup calls) is held to the rate limit (a ref
     longest = Math.max(longest, units.length);
   });
 });
+
+Deno.test("a bot flooding sends past its rate limit has its output read at a slower pace (status readPauses), keeps running, and the normal bot is never paced", async () => {
+  const spec = botSpec("attacker", FIXTURES + "attacker", {
+    budgets: { handlerMs: 30_000, heapMb: 128, messagesPerSecond: 50, burst: 50 },
+  });
+  await withHost([spec, "echo"], async ({ host, rec, log }) => {
+    await rec.waitLine(/^TEST\|attacker started/);
+    host.deliver("TEST|send-flood 20000");
+    for (let i = 0; !log.records.some((r) => r.msg === "send flood sent") || i < 5; i++) {
+      host.deliver(`RECOG_EVENT_STOP|flood${i}`);
+      await rec.waitLine((t) => t.includes(`echo flood${i} `), 30_000);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const [attack, echo] = host.status();
+    console.log(
+      `  20k sends past the rate limit: ${attack.rateLimited} refused, ` +
+        `the attacker's reader paused ${attack.readPauses} times`,
+    );
+    assertEquals([attack.state, attack.restarts], ["running", 0]);
+    assert(attack.rateLimited > 19_000, `${attack.rateLimited} refused`);
+    assert(attack.readPauses > 0, "the flooding bot's output was read without pauses");
+    assertEquals(echo.readPauses, 0);
+  });
+});
