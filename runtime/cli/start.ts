@@ -33,6 +33,7 @@ interface StartOptions {
   cert?: string;
   key?: string;
   maxLineBytes?: string;
+  queueLines?: string;
   verbose?: boolean;
   dashboard?: boolean | string;
   broker?: string;
@@ -130,6 +131,11 @@ export function register(program: Command): void {
     .option("--key <file>", "PEM private key for a wss plan")
     .option("--max-line-bytes <n>", "outbound line limit in bytes (default 1800, at most 2000)")
     .option(
+      "--queue-lines <n>",
+      "lines held for MMDAgent-EX while it is away or slow (default 1000); when full, the bot " +
+        "holding the most loses its oldest",
+    )
+    .option(
       "-v, --verbose",
       "show the traffic readably, both directions, with the bot behind each line (console mode: " +
         "also every line MMDAgent-EX sends; --stdio: on stderr)",
@@ -222,6 +228,7 @@ breaks when a peer disconnects).`,
           cert: readPem(opts.cert),
           key: readPem(opts.key),
           maxLineBytes: opts.maxLineBytes ? Number(opts.maxLineBytes) : undefined,
+          queueLines: opts.queueLines ? Number(opts.queueLines) : undefined,
           emulator: { voice: opts.voice },
           services,
           trafficView: opts.verbose,

@@ -28,6 +28,7 @@ import { createStores, defaultStoreDir } from "../store/stores.ts";
 import { openLink } from "./open_link.ts";
 import { createLink } from "../transport/link.ts";
 import { memoryListener } from "../transport/memory.ts";
+import { DEFAULT_QUEUE_LIMIT, MAX_QUEUE_LINES } from "../transport/queue.ts";
 import type { Link, LinkStats } from "../transport/types.ts";
 import { Emulator, type EmulatorOptions } from "../emulator/core.ts";
 import { type EmulatorMemorySide, emulatorMemorySide } from "../emulator/memory_side.ts";
@@ -75,6 +76,11 @@ export interface SessionOptions {
   key?: string;
   /** Outbound line limit (default 1800, at most 2000). */
   maxLineBytes?: number;
+  /**
+   * Lines the outbound queue holds while MMDAgent-EX is away or slow (`start --queue-lines`;
+   * default 1000, at most {@link MAX_QUEUE_LINES}); a full queue drops the biggest sender's oldest.
+   */
+  queueLines?: number;
   /** Serve the control channel (default true). */
   control?: boolean;
   /** Runtime directory override for the control channel (tests). */
@@ -193,6 +199,18 @@ export async function startSession(options: SessionOptions): Promise<Session> {
   if (options.stdio && !options.mdf) plan = { mode: "stdio" };
   if (options.console) plan = { mode: "none", reason: "--console" };
 
+  if (
+    options.queueLines !== undefined &&
+    (!Number.isSafeInteger(options.queueLines) || options.queueLines < 1 ||
+      options.queueLines > MAX_QUEUE_LINES)
+  ) {
+    throw new SessionError(
+      `--queue-lines must be a whole number from 1 to ${MAX_QUEUE_LINES}, got ` +
+        `${options.queueLines} (the default, ${DEFAULT_QUEUE_LIMIT}, holds about a minute of a ` +
+        "busy content's lines while MMDAgent-EX is away)",
+    );
+  }
+
   // 2. Bots and their sandbox.
   const manifest = withStartLoadTimeout(await loadManifest(options.manifest));
   // Mistakes that would be silent (a misspelt type, a handler its receive list filters out).
@@ -260,6 +278,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     const listener = memoryListener("in-process MMDAgent-EX emulator");
     link = createLink({ kind: "listen", listener }, {
       describe: listener.address,
+      queueLimit: options.queueLines,
       clock,
       logger: log.child("link"),
     });
@@ -268,6 +287,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     link = await openLink(plan, {
       clock,
       logger: log,
+      queueLimit: options.queueLines,
       cert: options.cert,
       key: options.key,
       // At stdin EOF, MMDAgent-EX's lines already read still get their answers (stdout is open).

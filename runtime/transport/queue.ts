@@ -16,6 +16,11 @@ import type { OverflowPolicy, SendOutcome } from "./types.ts";
 
 /** Default capacity (units). */
 export const DEFAULT_QUEUE_LIMIT = 1000;
+/**
+ * Most units a queue may be configured to hold (`start --queue-lines`): at the 1800-byte line
+ * limit, about 1.8 GB, already more than a runtime should hold for a peer that is away.
+ */
+export const MAX_QUEUE_LINES = 1_000_000;
 
 /** One waiting unit; `settle` answers a sender that is still waiting for the outcome. */
 export interface QueuedUnit {
