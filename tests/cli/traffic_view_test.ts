@@ -30,13 +30,16 @@ Deno.test("start -v against MMDAgent-EX's TCP server shows both directions on st
       await out.until((t) => t.includes("(echo of greeter)"), 1000);
     }
     const lines = out.text.split("\n");
-    const sent = lines.find((l) => l.includes("SYNTH_START|mei|mei_voice_normal|Hello!"));
+    // A slow bot start can make the user say hello twice; the greeter then answers the later
+    // turn only ("Hello again!"), as the floor drops an ended turn's speech.
+    const greeting = /SYNTH_START\|mei\|mei_voice_normal\|Hello( again)?!/;
+    const sent = lines.find((l) => greeting.test(l) && l.includes("→ greeter"));
     assert(sent, `no SYNTH_START in the view:\n${out.text}\n${err.text}`);
     assert(/^\d\d:\d\d:\d\d\.\d{3} → greeter +SYNTH_START\|/.test(sent), sent);
     const heard = lines.find((l) => /← +RECOG_EVENT_STOP\|hello$/.test(l));
     assert(heard, `no inbound RECOG_EVENT_STOP in the view:\n${out.text}`);
     const echo = lines.find((l) => l.includes("← ") && l.endsWith("(echo of greeter)"));
-    assertIncludes(echo ?? "", "SYNTH_START|mei|mei_voice_normal|Hello!");
+    assert(greeting.test(echo ?? ""), `no echo of the greeting: ${echo}`);
     assertEquals(emu.peers, 1);
   } finally {
     const status = await run.stop();
