@@ -14,7 +14,7 @@
 import type { AMQPChannel, AMQPMessage } from "@cloudamqp/amqp-client";
 import type { Logger } from "../log/logger.ts";
 import type { Runtime, RuntimeService } from "../session/runtime.ts";
-import { type BrokerConnection, openBrokerConnection, redactUrl } from "./connection.ts";
+import { type BrokerConnection, consume, openBrokerConnection, redactUrl } from "./connection.ts";
 import { type AvatarEvent, CommandMessage, decodeBody } from "./messages.ts";
 import { ANNOUNCE_EXCHANGE, avatarQueues, EVENTS_QUEUE_ARGS } from "./topology.ts";
 
@@ -169,7 +169,7 @@ export function brokerEdge(options: BrokerEdgeOptions): BrokerEdge {
     await ch.queueDeclare(queues.events, { durable: true }, EVENTS_QUEUE_ARGS);
     await ch.queueDeclare(queues.commands, { durable: true });
     await ch.basicQos(COMMAND_PREFETCH);
-    await ch.basicConsume(queues.commands, { noAck: false }, onCommand);
+    await consume(ch, queues.commands, { noAck: false }, onCommand);
     queueMicrotask(announce);
   };
 

@@ -5,7 +5,7 @@
  * where to read what it publishes for `RABBITMQ_SEND|<payload>`.
  */
 import { z } from "zod";
-import type { BrokerConnection } from "./connection.ts";
+import { type BrokerConnection, consume } from "./connection.ts";
 
 const Entry = z.object({
   name: z.string(),
@@ -231,5 +231,5 @@ export async function consumePluginOutput(
       autoDelete: true,
     })).name;
   }
-  await channel.basicConsume(queue, { noAck: true }, (msg) => onPayload(msg.bodyToString() ?? ""));
+  await consume(channel, queue, { noAck: true }, (msg) => onPayload(msg.bodyToString() ?? ""));
 }

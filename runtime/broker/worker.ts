@@ -15,7 +15,13 @@ import type { Launcher } from "../host/host.ts";
 import type { Logger } from "../log/logger.ts";
 import type { Manifest } from "../manifest/types.ts";
 import { createRuntime, type Runtime } from "../session/runtime.ts";
-import { type BrokerConnection, openBrokerConnection, redactUrl } from "./connection.ts";
+import {
+  type BrokerConnection,
+  consume,
+  oneAtATime,
+  openBrokerConnection,
+  redactUrl,
+} from "./connection.ts";
 import { Announcement, AvatarEvent, decodeBody } from "./messages.ts";
 import { type AvatarLink, avatarLink } from "./avatar_link.ts";
 import { ANNOUNCE_EXCHANGE, AvatarName, avatarQueues, EVENTS_QUEUE_ARGS } from "./topology.ts";
@@ -105,12 +111,18 @@ export function startWorker(options: WorkerOptions): Worker {
     if (ev.kind !== "line") ack();
   };
 
-  const subscribe = async (ch: AMQPChannel, s: Served) => {
-    const q = avatarQueues(s.avatar);
-    await ch.queueDeclare(q.events, { durable: true }, EVENTS_QUEUE_ARGS);
-    await ch.queueDeclare(q.commands, { durable: true });
-    await ch.basicConsume(q.events, { noAck: false }, onEvent(s));
-  };
+  /**
+   * Subscribes to one avatar's events. Subscriptions run one at a time per channel (see
+   * {@link oneAtATime}): ten avatars announced at once must not pipeline their declares behind
+   * each other's consumes.
+   */
+  const subscribe = (ch: AMQPChannel, s: Served) =>
+    oneAtATime(ch, async () => {
+      const q = avatarQueues(s.avatar);
+      await ch.queueDeclare(q.events, { durable: true }, EVENTS_QUEUE_ARGS);
+      await ch.queueDeclare(q.commands, { durable: true });
+      await consume(ch, q.events, { noAck: false }, onEvent(s));
+    });
 
   const serve = (avatar: string): Served => {
     const found = served.get(avatar);
@@ -180,7 +192,7 @@ export function startWorker(options: WorkerOptions): Worker {
         await ch.exchangeDeclare(ANNOUNCE_EXCHANGE, "fanout", { durable: true });
         const q = await ch.queueDeclare("", { exclusive: true, autoDelete: true });
         await ch.queueBind(q.name, ANNOUNCE_EXCHANGE, "");
-        await ch.basicConsume(q.name, { noAck: true }, onAnnouncement);
+        await consume(ch, q.name, { noAck: true }, onAnnouncement);
       }
       // Acks still queued belong to the old channel: they stay in line, so each later one still
       // pairs with its own line, and fail harmlessly (those lines come again and are skipped).

@@ -66,16 +66,20 @@ export interface TestEdge {
   stop(): Promise<void>;
 }
 
-/** Starts an edge for `avatar` whose `hello` bot runs on workers. */
+/**
+ * Starts an edge for `avatar` whose `hello` bot runs on workers; `manifest` defaults to the
+ * project's edge.yaml (hello + a local bot), worker.yaml gives an edge with no bot of its own.
+ */
 export async function startEdge(
   p: { dir: string; edge: string },
   avatar: string,
   url: string,
+  manifest: string = p.edge,
 ): Promise<TestEdge> {
   const logger = memoryLogger("debug");
   const service = brokerEdge({ url, avatar, remoteBots: ["hello"], logger });
   const session = await startSession({
-    manifest: p.edge,
+    manifest,
     console: true,
     logger,
     watch: false,
