@@ -15,6 +15,12 @@
  *   did), and the audio heard after the barge-in is what the peer held then plus what came after
  *   (at most the lookahead, plus the binary's own ~90 ms output latency which it adds itself).
  *
+ * The jitter follows the machine's load, not the pacer: on this 2-core machine, alternating runs
+ * of be80458 and 66c1cd3 gave p99 3.5-4.0 ms with the CPUs 20-30 % busy and 6.6-47 ms at 55-80 %,
+ * whichever the commit; a sender-side trace put each large gap on a timer that fired late or on
+ * a receiver that was not scheduled (its event loop stalled for 10 ms around the arrival), the
+ * write itself taking under 0.1 ms. So the figures carry `machineBusyPct`.
+ *
  * Run alone: `deno run -A bench/audio.ts` prints the figures as JSON.
  */
 import { type Clock, realClock, sleepOn } from "../runtime/clock/clock.ts";
@@ -30,6 +36,12 @@ export interface AudioFigures {
   /** Packets measured for the jitter (a 10 s clip). */
   packets: number;
   jitter: { p50: number; p99: number; max: number };
+  /**
+   * How busy the machine's CPUs were while the 10 s clip played, % of all cores (Linux; undefined
+   * elsewhere). The jitter is scheduling: the sender's timer and the receiver's read both wait for a
+   * core, so a figure from a busy machine says little about the pacer (see the module notes).
+   */
+  machineBusyPct?: number;
   /** Most audio held by the peer ahead of playback (no output latency), ms. */
   maxAheadMs: number;
   /** Barge-in trials. */
@@ -60,6 +72,25 @@ const precise: Clock = {
   clearTimeout: realClock.clearTimeout,
   sleep: (ms, signal) => sleepOn(precise, ms, signal),
 };
+
+/** Idle and total jiffies of all CPUs (`/proc/stat`, through `sh`: Deno refuses /proc reads). */
+async function cpuJiffies(): Promise<{ idle: number; total: number } | undefined> {
+  if (Deno.build.os !== "linux") return undefined;
+  try {
+    const out = await new Deno.Command("sh", {
+      args: ["-c", "head -n 1 /proc/stat"],
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    const f = new TextDecoder().decode(out.stdout).trim().split(/\s+/).slice(1).map(Number);
+    if (f.length < 5 || f.some((n) => !Number.isFinite(n))) return undefined;
+    // user nice system idle iowait irq softirq steal: idle and iowait are the idle time.
+    const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+    return { idle: f[3] + f[4], total };
+  } catch {
+    return undefined;
+  }
+}
 
 async function until(cond: () => boolean, what: string, ms = 60_000) {
   const end = Date.now() + ms;
@@ -96,8 +127,13 @@ export async function measureAudio(trials = 5): Promise<AudioFigures> {
     const played = () => echoes.filter((l) => l.startsWith("MESSAGE|played|")).length;
     // Pacing over a 10 s clip.
     let from = emu.sound.arrivals().length;
+    const cpu0 = await cpuJiffies();
     emu.inject("RECOG_EVENT_STOP", "long.wav");
     await until(() => played() === 1, "the 10 s clip");
+    const cpu1 = await cpuJiffies();
+    const machineBusyPct = cpu0 && cpu1 && cpu1.total > cpu0.total
+      ? 100 * (1 - (cpu1.idle - cpu0.idle) / (cpu1.total - cpu0.total))
+      : undefined;
     const pacing = pacingOf(emu.sound.arrivals().slice(from), 120);
     // Jitter as packet delay variation: each gap between arrivals against the audio in between.
     const jit = pacing.gapJitter.map(Math.abs);
@@ -133,6 +169,7 @@ export async function measureAudio(trials = 5): Promise<AudioFigures> {
     return {
       packets: pacing.gapJitter.length,
       jitter: { p50: quantile(jit, 0.5), p99: quantile(jit, 0.99), max: Math.max(...jit) },
+      machineBusyPct,
       maxAheadMs: pacing.maxAheadMs,
       trials,
       stopLatency: {

@@ -203,7 +203,10 @@ const rows: Row[] = [
   [
     "SND pacing jitter p50 / p99 (ms)",
     `${fmt(audio.jitter.p50, 2)} / ${fmt(audio.jitter.p99, 2)}`,
-    `${audio.packets} packets, max ${fmt(audio.jitter.max, 1)}`,
+    `${audio.packets} packets, max ${fmt(audio.jitter.max, 1)}` +
+    (audio.machineBusyPct === undefined
+      ? ""
+      : `, CPUs ${fmt(audio.machineBusyPct, 0)} % busy meanwhile`),
     "p99 ≤ 5 ms",
   ],
   [
