@@ -44,6 +44,44 @@ export async function startEchoServer(
   };
 }
 
+/**
+ * The raw relay (bench/relay_server.ts) as its own process: the full path's three processes and
+ * its I/O calls (TCP read, pipe write to a child, BYOB pipe read, TCP write) with none of its work.
+ * `pid` is the relay's; its echo child is the relay's only child.
+ */
+export async function startRelayServer(): Promise<
+  { port: number; pid: number; close: () => Promise<void> }
+> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--no-prompt",
+      "--allow-net=127.0.0.1",
+      "--allow-run",
+      new URL("./relay_server.ts", import.meta.url).pathname,
+    ],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const r = await reader.read();
+    if (r.done) throw new Error("the relay exited before printing its port");
+    text += r.value;
+  }
+  return {
+    port: Number(text.trim()),
+    pid: child.pid,
+    close: async () => {
+      child.kill("SIGKILL");
+      await child.status;
+      await reader.cancel().catch(() => {});
+    },
+  };
+}
+
 /** Raw TCP echo latency and throughput. */
 export async function measureTcpEcho(
   rounds: number,

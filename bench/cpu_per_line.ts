@@ -9,6 +9,7 @@
  */
 import { withSession } from "./fullpath.ts";
 import { readLines, roundTrips, windowedThroughput } from "./line_peer.ts";
+import { startRelayServer } from "./baseline.ts";
 
 /** CPU per line of each process, in microseconds. */
 export interface CpuShare {
@@ -27,6 +28,11 @@ export interface CpuPerLine {
   single: CpuShare;
   /** Window 16 through the raw relay: lines/s and the relay's own CPU per line (as `hostUs`). */
   relay: CpuShare[];
+  /**
+   * One line at a time through the raw relay (relay as `hostUs`, its echo child as `botUs`): what
+   * the same processes and I/O calls cost per round trip with none of mmdbot's work.
+   */
+  relaySingle: CpuShare;
 }
 
 /** Nanoseconds run so far by the processes `pids` and all their threads. */
@@ -113,48 +119,37 @@ export async function measureCpuPerLine(count = 20_000, repeats = 3): Promise<Cp
     );
   });
   const relay: CpuShare[] = [];
-  const server = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--no-prompt",
-      "--allow-net=127.0.0.1",
-      "--allow-run",
-      new URL("./relay_server.ts", import.meta.url).pathname,
-    ],
-    stdin: "null",
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
-  const reader = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const r = await reader.read();
-    if (r.done) throw new Error("the relay exited before printing its port");
-    text += r.value;
-  }
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port: Number(text.trim()) });
+  let relaySingle!: CpuShare;
+  const server = await startRelayServer();
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: server.port });
   conn.setNoDelay(true);
   try {
     const lines = readLines(conn);
     const echo = (i: number) => `MESSAGE|${i}`;
     await windowedThroughput(conn, lines, 2000, window, echo, () => true);
     const all = await tree(server.pid);
+    const child = all.filter((p) => p !== server.pid);
     for (let r = 0; r < repeats; r++) {
       const s = await share(
         count,
         [server.pid],
-        all.filter((p) => p !== server.pid),
+        child,
         () => windowedThroughput(conn, lines, count, window, echo, () => true),
       );
       relay.push(s);
     }
+    const n = Math.min(count, 3000);
+    relaySingle = await share(
+      n,
+      [server.pid],
+      child,
+      () => roundTrips(conn, lines, n, echo, (l, i) => l === echo(i)),
+    );
   } finally {
     conn.close();
-    server.kill("SIGKILL");
-    await server.status;
-    await reader.cancel().catch(() => {});
+    await server.close();
   }
-  return { window, full, single, relay };
+  return { window, full, single, relay, relaySingle };
 }
 
 if (import.meta.main) console.log(JSON.stringify(await measureCpuPerLine(), null, 2));

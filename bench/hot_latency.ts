@@ -6,8 +6,14 @@
  * Per block, `perBlock` round trips one after the other on one path; the first few of each block
  * are left out (the path warming up after the other paths' blocks). The two-hop floor is the raw
  * TCP echo plus the pipe round trip to a child, p50 and p99 each summed, from the same rotation.
+ *
+ * The raw relay is in the rotation too: the full path's process layout (peer → relay → child →
+ * relay → peer, three processes and four cross-process wake-ups in a chain) with the host's own
+ * I/O calls and none of its work. It costs more than the two-hop floor on a 2-core machine (three
+ * processes share two cores, and the relay's pipe calls go through Deno's stream layer), so the
+ * full path's cost over it is what mmdbot's own work adds.
  */
-import { startEchoServer, startPipeChild } from "./baseline.ts";
+import { startEchoServer, startPipeChild, startRelayServer } from "./baseline.ts";
 import { type Placement, withSession } from "./fullpath.ts";
 import { readLines, writeLine } from "./line_peer.ts";
 import { latencySummary } from "./stats.ts";
@@ -21,11 +27,13 @@ export interface HotLatency {
   pipe: { p50: number; p99: number };
   floor: { p50: number; p99: number };
   full: { p50: number; p99: number };
+  /** The raw relay: the full path's processes and I/O calls, no work. */
+  relay: { p50: number; p99: number };
   blocks: number;
   perBlock: number;
 }
 
-/** Rotates `blocks` blocks of `perBlock` round trips over echo, pipe and the full path. */
+/** Rotates `blocks` blocks of `perBlock` round trips over echo, pipe, the relay and the full path. */
 export async function measureHotLatency(
   blocks = 30,
   perBlock = 100,
@@ -36,12 +44,21 @@ export async function measureHotLatency(
   echoConn.setNoDelay(true);
   const echoLines = readLines(echoConn);
   const pipe = startPipeChild();
-  const samples = { echo: [] as number[], pipe: [] as number[], full: [] as number[] };
+  const relay = await startRelayServer();
+  const relayConn = await Deno.connect({ hostname: "127.0.0.1", port: relay.port });
+  relayConn.setNoDelay(true);
+  const relayLines = readLines(relayConn);
+  const samples = {
+    echo: [] as number[],
+    pipe: [] as number[],
+    relay: [] as number[],
+    full: [] as number[],
+  };
   let n = 0;
-  const echoRt = async (i: number) => {
+  const lineRt = (conn: Deno.Conn, lines: AsyncIterator<string>) => async (i: number) => {
     const t0 = performance.now();
-    await writeLine(echoConn, `MESSAGE|${i}`);
-    while ((await echoLines.next()).value !== `MESSAGE|${i}`) { /* other lines */ }
+    await writeLine(conn, `MESSAGE|${i}`);
+    while ((await lines.next()).value !== `MESSAGE|${i}`) { /* other lines */ }
     return performance.now() - t0;
   };
   try {
@@ -57,8 +74,9 @@ export async function measureHotLatency(
         return performance.now() - t0;
       };
       const paths: [keyof typeof samples, (i: number) => Promise<number>][] = [
-        ["echo", echoRt],
+        ["echo", lineRt(echoConn, echoLines)],
         ["pipe", (i) => pipe.roundTrip(i)],
+        ["relay", lineRt(relayConn, relayLines)],
         ["full", fullRt],
       ];
       for (let b = 0; b < blocks; b++) {
@@ -74,6 +92,8 @@ export async function measureHotLatency(
     echoConn.close();
     await server.close();
     await pipe.close();
+    relayConn.close();
+    await relay.close();
   }
   const echo = latencySummary(samples.echo);
   const pipeS = latencySummary(samples.pipe);
@@ -82,6 +102,7 @@ export async function measureHotLatency(
     pipe: pipeS,
     floor: { p50: echo.p50 + pipeS.p50, p99: echo.p99 + pipeS.p99 },
     full: latencySummary(samples.full),
+    relay: latencySummary(samples.relay),
     blocks,
     perBlock,
   };

@@ -167,9 +167,17 @@ const rows: Row[] = [
     "floor",
   ],
   [
+    "raw relay: the full path's processes and I/O, no work",
+    `${fmt(hot.relay.p50)} / ${fmt(hot.relay.p99)}`,
+    `${fmt(hot.relay.p50 / hot.floor.p50, 2)}× floor`,
+    "what the layout costs",
+  ],
+  [
     "full path TCP → bot → TCP p50 / p99 (ms)",
     `${fmt(hot.full.p50)} / ${fmt(hot.full.p99)}`,
-    `${fmt(hot.full.p50 / hot.floor.p50, 2)}× floor`,
+    `${fmt(hot.full.p50 / hot.floor.p50, 2)}× floor, ${
+      fmt(hot.full.p50 / hot.relay.p50, 2)
+    }× relay`,
     "p50 ≤ 1.25× floor, p99 ≤ 1 ms",
   ],
   ["", "", "", ""],
@@ -197,6 +205,12 @@ const rows: Row[] = [
     us(cpu.single),
     `${fmt(cpu.single.linesPerSecond, 0)} round trips/s`,
     "each wake-up's cost",
+  ],
+  [
+    "  the same through the raw relay (relay / echo child / peer)",
+    us(cpu.relaySingle),
+    `${fmt(cpu.relaySingle.linesPerSecond, 0)} round trips/s`,
+    "its floor",
   ],
   ["", "", "", ""],
   ["audio: ctx.play over TCP to the emulator's receiver (mmdbot as its own process)", "", "", ""],
