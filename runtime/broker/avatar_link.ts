@@ -7,19 +7,29 @@
  * Connection state is derived from the events: the link is "connected" from the first event this
  * worker is handed (it became the queue's single active consumer) or the edge's `connected`
  * state message, so a standby worker's bots hear `onConnected` only when the avatar is theirs.
+ * The edge sends that state message when a worker subscribes ({@link AvatarLink.query}) and
+ * every few seconds, so a worker taking over an idle avatar learns its state without waiting for
+ * the user.
+ *
+ * What crosses to the edge: each line as a `line` command, each SND packet the worker's audio
+ * service paces as a binary `snd` command (so `ctx.play` runs unchanged), and each bot's whole
+ * setup list as a `setup` command, which the edge keeps and replays per connection as it does a
+ * local bot's. All on one channel in publishing order: the avatar sees them in the order sent.
  */
 import { createChannel } from "../transport/channel.ts";
 import type { Link, LinkEvent, LinkStats, SendOutcome } from "../transport/types.ts";
 import type { WireUnit } from "../wire/types.ts";
-import type { AvatarEvent, CommandMessage } from "./messages.ts";
+import type { AvatarEvent, WorkerCommand } from "./messages.ts";
 
 /** Publishes one command; resolves when the broker confirmed it. */
-export type PublishCommand = (cmd: CommandMessage) => Promise<void>;
+export type PublishCommand = (cmd: WorkerCommand) => Promise<void>;
 
 /** A worker-side avatar link. */
 export interface AvatarLink extends Link {
   /** Hands one event from the broker to the runtime (in queue order). */
   deliver(ev: AvatarEvent): void;
+  /** Asks the edge for the avatar's state (after subscribing): it answers with a `state` event. */
+  query(): void;
 }
 
 const encoder = new TextEncoder();
@@ -36,25 +46,33 @@ export function avatarLink(
   let connection: string | undefined;
   let connectedSince: number | undefined;
   let setup: WireUnit[] = [];
+  /** The bot of each unit of `setup` (the host says; absent: `setup`). */
+  let setupOwners: string[] = [];
   let closed = false;
   const stats = { reconnects: 0, linesIn: 0, linesOut: 0, bytesIn: 0, bytesOut: 0, dropped: 0 };
 
-  const command = (unit: WireUnit, bot: string, isSetup = false): CommandMessage => ({
-    v: 1,
-    id: `${workerRun}:${next++}`,
-    avatar,
-    bot,
-    worker,
-    line: unit.text,
-    ...(isSetup ? { setup: true } : {}),
-  });
+  const base = () => ({ v: 1 as const, id: `${workerRun}:${next++}`, avatar, worker });
+  /** Each bot's setup list as the edge last got it from us. */
+  const sentSetup = new Map<string, string[]>();
 
-  const sendSetup = (units: readonly WireUnit[]) => {
-    if (units.length === 0 || connection === undefined) return;
-    events.push({ kind: "setup", units, connection, at: Date.now() });
-    for (const u of units) {
-      stats.linesOut++;
-      publish(command(u, "setup", true)).catch(() => {}); // given up only when closing
+  /** Publishes the setup list of every bot whose list differs from what was sent (all: `force`). */
+  const syncSetup = (force: boolean) => {
+    const lists = new Map<string, string[]>();
+    for (const [i, u] of setup.entries()) {
+      const bot = setupOwners[i] ?? "setup";
+      lists.set(bot, [...(lists.get(bot) ?? []), u.text]);
+    }
+    for (const bot of sentSetup.keys()) if (!lists.has(bot)) lists.set(bot, []);
+    for (const [bot, lines] of lists) {
+      const before = sentSetup.get(bot);
+      const same = before !== undefined && before.length === lines.length &&
+        before.every((l, i) => l === lines[i]);
+      if (same && !force) continue;
+      if (lines.length === 0 && before === undefined) continue;
+      if (lines.length === 0) sentSetup.delete(bot);
+      else sentSetup.set(bot, lines);
+      stats.linesOut += lines.length;
+      publish({ ...base(), kind: "setup", bot, lines }).catch(() => {}); // given up only closing
     }
   };
 
@@ -66,7 +84,11 @@ export function avatarLink(
     connection = id;
     connectedSince = Date.now();
     events.push({ kind: "state", state: "connected", connection: id, at: Date.now() });
-    sendSetup(setup);
+    // The edge writes them (once per MMDAgent-EX connection); the runtime notes them for echoes.
+    if (setup.length > 0) {
+      events.push({ kind: "setup", units: setup, connection: id, at: Date.now() });
+    }
+    syncSetup(true);
   };
 
   return {
@@ -97,13 +119,19 @@ export function avatarLink(
     },
     async send(unit, meta): Promise<SendOutcome> {
       if (closed) return { status: "dropped", reason: "the worker is stopping" };
-      if (unit.kind !== "line") {
-        return { status: "dropped", reason: "audio (SND) is not carried over the broker" };
+      const bot = meta?.source ?? "operator";
+      if (unit.kind === "snd" && connection === undefined) {
+        // Audio queued for a later connection would play out of place (as on a local link).
+        return { status: "dropped", reason: "the avatar is not connected" };
       }
       stats.linesOut++;
       stats.bytesOut += unit.bytes.byteLength;
       try {
-        await publish(command(unit, meta?.source ?? "operator"));
+        await publish(
+          unit.kind === "snd"
+            ? { ...base(), kind: "snd", bot, packet: unit.bytes }
+            : { ...base(), kind: "line", bot, line: unit.text },
+        );
       } catch (err) {
         return { status: "dropped", reason: (err as Error).message };
       }
@@ -111,11 +139,18 @@ export function avatarLink(
         ? { status: "written", connection }
         : { status: "queued", depth: 0 };
     },
-    setSetup(units) {
-      const known = new Set(setup.map((u) => u.text));
-      const fresh = units.filter((u) => !known.has(u.text));
+    query() {
+      if (!closed) publish({ ...base(), kind: "query" }).catch(() => {});
+    },
+    setSetup(units, owners) {
+      const fresh = units.filter((u) => !setup.some((s) => s.text === u.text));
       setup = [...units];
-      sendSetup(fresh);
+      setupOwners = [...(owners ?? [])];
+      if (connection === undefined) return;
+      if (fresh.length > 0) {
+        events.push({ kind: "setup", units: fresh, connection, at: Date.now() });
+      }
+      syncSetup(false);
     },
     stats(): LinkStats {
       return {

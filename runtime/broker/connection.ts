@@ -65,7 +65,7 @@ export interface BrokerConnection {
   publish(
     exchange: string,
     routingKey: string,
-    body: string,
+    body: string | Uint8Array,
     properties?: AMQPProperties,
   ): Promise<void>;
   /** Resolves when the connection is up (at once when it is). */
@@ -79,7 +79,7 @@ export interface BrokerConnection {
 interface Pending {
   exchange: string;
   routingKey: string;
-  body: string;
+  body: string | Uint8Array;
   properties: AMQPProperties;
   attempts: number;
   resolve: () => void;

@@ -45,24 +45,86 @@ export const AvatarEvent = z.discriminatedUnion("kind", [EventMessage, StateMess
 /** A parsed {@link AvatarEvent}. */
 export type AvatarEvent = z.infer<typeof AvatarEvent>;
 
-/** A line a worker's bot wants written to an avatar. */
-export const CommandMessage = z.object({
+/** What every command carries: who sent it, for which avatar, under which id. */
+const CommandBase = {
   v: z.literal(1),
-  /** Unique per command: the edge writes a redelivered id once. */
-  id: z.string().min(1).max(128),
+  /**
+   * `<worker run>:<n>`, `n` counting up from 0 in publishing order: the edge keeps the highest
+   * `n` it wrote per worker run and drops anything at or below it (a redelivery or a resend).
+   */
+  id: z.string().min(1).max(128).regex(/^.+:\d{1,15}$/, "an id is <worker run>:<number>"),
   avatar: AvatarName,
+  worker: z.string().max(128),
+};
+
+/** A line a worker's bot wants written to an avatar. */
+export const LineCommand = z.object({
+  ...CommandBase,
+  kind: z.literal("line"),
   /** The bot that sent it: the edge applies that bot's manifest entry (ACL, rate limit). */
   bot: z.string().min(1).max(128),
-  worker: z.string().max(128),
   line: z.string().max(64 * 1024),
-  /**
-   * A setup line of the worker's bots (written after every connect): the edge checks it as an
-   * operator's line without the dangerous override, since no single bot owns it.
-   */
-  setup: z.boolean().optional(),
 });
+/** A parsed {@link LineCommand}. */
+export type LineCommand = z.infer<typeof LineCommand>;
+
+/**
+ * A worker bot's whole setup list (sent when it changes and when the worker takes the avatar):
+ * the edge keeps it as that bot's setup lines, with the checks and the once-per-connection replay
+ * a local bot's get. An empty list clears it (the bot stopped or dropped its lines).
+ */
+export const SetupCommand = z.object({
+  ...CommandBase,
+  kind: z.literal("setup"),
+  bot: z.string().min(1).max(128),
+  lines: z.array(z.string().max(64 * 1024)).max(256),
+});
+/** A parsed {@link SetupCommand}. */
+export type SetupCommand = z.infer<typeof SetupCommand>;
+
+/**
+ * A worker subscribed to the avatar: the edge answers with a `state` event, so the worker that
+ * holds the avatar knows at once whether MMDAgent-EX is connected.
+ */
+export const QueryCommand = z.object({
+  ...CommandBase,
+  kind: z.literal("query"),
+});
+/** A parsed {@link QueryCommand}. */
+export type QueryCommand = z.infer<typeof QueryCommand>;
+
+/** Any JSON command on a commands queue (SND audio comes as binary, see {@link SndHeaders}). */
+export const CommandMessage = z.discriminatedUnion("kind", [
+  LineCommand,
+  SetupCommand,
+  QueryCommand,
+]);
 /** A parsed {@link CommandMessage}. */
 export type CommandMessage = z.infer<typeof CommandMessage>;
+
+/** The AMQP `type` of a binary command: one SND packet (header and PCM) as the body. */
+export const SND_TYPE = "mmdbot.snd";
+
+/**
+ * The AMQP headers of an SND command (its body is the packet's bytes): the same identity as a
+ * JSON command. The edge checks the packet itself before writing it.
+ */
+export const SndHeaders = z.object({
+  ...CommandBase,
+  bot: z.string().min(1).max(128),
+});
+/** Parsed {@link SndHeaders}. */
+export type SndHeaders = z.infer<typeof SndHeaders>;
+
+/** An SND command as the worker hands it to its publisher. */
+export interface SndCommand extends SndHeaders {
+  kind: "snd";
+  /** One SND packet: `SND` + 4 digits + PCM. */
+  packet: Uint8Array;
+}
+
+/** Anything a worker publishes on a commands queue. */
+export type WorkerCommand = CommandMessage | SndCommand;
 
 /** An edge saying it serves an avatar (fanout, repeated every few seconds). */
 export const Announcement = z.object({

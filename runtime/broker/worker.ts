@@ -22,7 +22,7 @@ import {
   openBrokerConnection,
   redactUrl,
 } from "./connection.ts";
-import { Announcement, AvatarEvent, decodeBody } from "./messages.ts";
+import { Announcement, AvatarEvent, decodeBody, SND_TYPE } from "./messages.ts";
 import { type AvatarLink, avatarLink } from "./avatar_link.ts";
 import { ANNOUNCE_EXCHANGE, AvatarName, avatarQueues, EVENTS_QUEUE_ARGS } from "./topology.ts";
 
@@ -122,22 +122,31 @@ export function startWorker(options: WorkerOptions): Worker {
       await ch.queueDeclare(q.events, { durable: true }, EVENTS_QUEUE_ARGS);
       await ch.queueDeclare(q.commands, { durable: true });
       await consume(ch, q.events, { noAck: false }, onEvent(s));
+      // Whoever holds the avatar now hears its state from the edge (this worker, when first).
+      s.link.query();
     });
 
   const serve = (avatar: string): Served => {
     const found = served.get(avatar);
     if (found) return found;
-    const link = avatarLink(
-      avatar,
-      options.name,
-      (cmd) =>
-        conn!.publish("", avatarQueues(avatar).commands, JSON.stringify(cmd), {
-          deliveryMode: 2,
+    const link = avatarLink(avatar, options.name, (cmd) => {
+      const queue = avatarQueues(avatar).commands;
+      const common = { deliveryMode: 2, messageId: cmd.id, timestamp: new Date() };
+      if (cmd.kind !== "snd") {
+        return conn!.publish("", queue, JSON.stringify(cmd), {
+          ...common,
           contentType: "application/json",
-          messageId: cmd.id,
-          timestamp: new Date(),
-        }),
-    );
+        });
+      }
+      // Audio as bytes (no base64): the identity in the headers, the packet as the body.
+      const { packet, kind: _kind, ...headers } = cmd;
+      return conn!.publish("", queue, packet, {
+        ...common,
+        type: SND_TYPE,
+        contentType: "application/octet-stream",
+        headers,
+      });
+    });
     const runtime = createRuntime({
       manifest: options.manifest,
       link,

@@ -10,6 +10,7 @@ import { runConsole } from "../console/console.ts";
 import { loadManifest, ManifestError } from "../manifest/load.ts";
 import { type BrokerEdge, brokerEdge } from "../broker/edge.ts";
 import { AvatarName } from "../broker/topology.ts";
+import { defaultStoreDir } from "../store/stores.ts";
 import type { Logger } from "../log/logger.ts";
 import { DEFAULT_MANIFEST, manifestPath } from "../paths/project.ts";
 import { onInterrupt } from "../control/interrupt.ts";
@@ -102,7 +103,10 @@ async function edgeOf(
   const remote = list
     ? list.split(",").map((s) => s.trim()).filter((s) => s !== "")
     : (await loadManifest(manifestFile)).bots.map((b) => b.name);
-  return { service: brokerEdge({ url, avatar, remoteBots: remote, logger }), remote };
+  // Beside the bots' stores: the handled-command watermarks, so a restarted edge writes no
+  // redelivered command twice.
+  const stateDir = defaultStoreDir(manifestFile);
+  return { service: brokerEdge({ url, avatar, remoteBots: remote, logger, stateDir }), remote };
 }
 
 /** Adds `start`. */

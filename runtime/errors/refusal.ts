@@ -11,9 +11,10 @@ export { MmdbotError };
 
 /**
  * The stable codes of a {@link Refusal}. Byte and line rules (the guard): `empty`, `empty-type`,
- * `control-char`, `invalid-utf8`, `too-long`, `snd-prefix`, `snd-odd-length`, `short-s-line`,
- * `unknown-avatar-command`, `no-avatar-controller`, `field-separator`. Command rules (the
- * catalog): `crash-trigger`, `bad-arguments`, `empty-field`, `ignored-command`, `type-typo`.
+ * `control-char`, `invalid-utf8`, `too-long`, `snd-prefix`, `snd-odd-length`, `snd-packet` (a
+ * whole packet made elsewhere, e.g. by a broker worker), `short-s-line`, `unknown-avatar-command`,
+ * `no-avatar-controller`, `field-separator`. Command rules (the catalog): `crash-trigger`,
+ * `bad-arguments`, `empty-field`, `ignored-command`, `type-typo`.
  * Policy (the host): `acl-denied`, `rate-limit`, `too-many-setup-lines`, `too-many-timers`,
  * `send-failed`, `unknown-bot`, `turn-ended`, `floor-taken`. Bot side: `too-many` (setup lines
  * per message), `bad-type`. Audio: `audio-path`, `audio-missing`.
@@ -32,6 +33,7 @@ export type KnownRefusalCode =
   | "too-long"
   | "snd-prefix"
   | "snd-odd-length"
+  | "snd-packet"
   | "short-s-line"
   | "unknown-avatar-command"
   | "no-avatar-controller"

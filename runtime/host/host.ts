@@ -22,6 +22,7 @@ import { createLogThrottle, type LogThrottle } from "../log/throttle.ts";
 import { createEchoTracker } from "./echo.ts";
 import { createAudioService } from "../audio/service.ts";
 import { resolveMaxLineBytes } from "../wire/guard.ts";
+import { encodeSnd, sndPayload } from "../wire/snd.ts";
 import { botAudio } from "./audio.ts";
 import { type Instance, startInstance } from "./instance.ts";
 import { createOutbound, type OperatorReply, type Sender, type Sink } from "./outbound.ts";
@@ -61,9 +62,9 @@ export interface HostOptions {
    * Receives the combined, checked per-connection setup lines of all bots: the Link's `setSetup`,
    * which writes new ones at once when connected and replays the list first after every
    * reconnect. The host never writes a setup line itself: without this (host unit tests), setup
-   * lines are checked and reported but go nowhere.
+   * lines are checked and reported but go nowhere. `owners[i]` is the bot of `units[i]`.
    */
-  setSetup?: (units: readonly WireUnit[]) => void;
+  setSetup?: (units: readonly WireUnit[], owners: readonly string[]) => void;
   /** Watch bot folders and reload a bot when its files change (default false). */
   watch?: boolean;
   /**
@@ -199,6 +200,20 @@ export interface Host {
    * its name. Refused with `unknown-bot` when the manifest has no such bot.
    */
   sendAsBot(name: string, line: string): Promise<OperatorReply>;
+  /**
+   * Replaces the setup list of manifest bot `name` that runs elsewhere (the broker's worker sends
+   * it): the same checks as a local bot's list (count bound, a rate-limit token per new line, the
+   * ACL and guard at every (re)connect) and the same replay, once per connection, in order. Lines
+   * refused are logged with the bot's name. `unknown-bot` for a bot that is not remote here.
+   */
+  setRemoteSetup(name: string, lines: readonly string[]): Refusal | undefined;
+  /**
+   * Writes one SND packet (`SND` + 4 digits + PCM) of manifest bot `name` that runs elsewhere:
+   * the packet is checked as the binary reads it (a malformed one would shift every later byte)
+   * and rebuilt by the SND encoder, refused in stdio mode (no avatar controller) and while
+   * MMDAgent-EX is away (audio queued across a reconnect plays out of place).
+   */
+  sendSndAsBot(name: string, packet: Uint8Array): Promise<OperatorReply>;
   /** Every bot's state. */
   status(): BotStatus[];
   /**
@@ -417,7 +432,7 @@ export function createHost(options: HostOptions): Host {
   const setupUnits = (): { unit: WireUnit; by: string }[] => {
     const out: { unit: WireUnit; by: string }[] = [];
     for (const slot of slots.values()) {
-      if (slot.state !== "running") continue;
+      if (slot.state !== "running" && !remote.has(slot.spec.name)) continue;
       for (const line of slot.setup) {
         const r = outbound.check(line, { name: slot.spec.name, allow: slot.allow });
         if (r.ok) {
@@ -443,7 +458,7 @@ export function createHost(options: HostOptions): Host {
   const publishSetup = () => {
     const units = setupUnits();
     setupBy = new Map(units.map((s) => [s.unit.text, s.by]));
-    options.setSetup?.(units.map((s) => s.unit));
+    options.setSetup?.(units.map((s) => s.unit), units.map((s) => s.by));
   };
 
   /** Tells the bot (its `onError` hooks) that one of its setup lines was refused. */
@@ -889,6 +904,57 @@ export function createHost(options: HostOptions): Host {
         return Promise.resolve({ ok: false, refusal });
       }
       return outbound.submit(line, senderOf(slot));
+    },
+
+    setRemoteSetup(name, lines) {
+      const slot = slots.get(name);
+      if (!slot || !remote.has(name)) {
+        return {
+          code: "unknown-bot",
+          reason: `${name} is not a bot this runtime lets workers run`,
+          fix: `list ${name} in ${manifestFile} and in start --remote`,
+        };
+      }
+      acceptSetup(slot, lines);
+      return undefined;
+    },
+
+    async sendSndAsBot(name, packet) {
+      const refused = (refusal: Refusal): OperatorReply => {
+        onRefused(name, `SND(${packet.length} bytes)`, refusal);
+        return { ok: false, refusal };
+      };
+      if (!slots.has(name) || !remote.has(name)) {
+        return refused({
+          code: "unknown-bot",
+          reason: `${name} is not a bot this runtime lets workers run`,
+          fix: `list ${name} in ${manifestFile} and in start --remote`,
+        });
+      }
+      if (guardContext().mode === "stdio") {
+        return refused({
+          code: "no-avatar-controller",
+          reason:
+            "Plugin_AnyScript (stdio) has no avatar controller: SND audio would be read as text",
+        });
+      }
+      const payload = sndPayload(packet);
+      if (!(payload instanceof Uint8Array)) return refused(payload);
+      if (connection === undefined) {
+        return refused({
+          code: "send-failed",
+          reason: "MMDAgent-EX is not connected: audio is not kept for a later connection",
+        });
+      }
+      const [unit] = encodeSnd(payload, { chunkBytes: Math.max(2, payload.length) });
+      try {
+        return { ok: true, outcome: await options.sink(unit, name) };
+      } catch (e) {
+        return refused({
+          code: "send-failed",
+          reason: `the connection could not take the audio: ${e instanceof Error ? e.message : e}`,
+        });
+      }
     },
 
     sendAsOperator(line, options) {

@@ -185,7 +185,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     stores: options.stores,
     llm: options.llm,
     remote: options.remoteBots,
-    setSetup: (units) => link.setSetup(units),
+    setSetup: (units, owners) => link.setSetup(units, owners),
     sink: (unit, source) => {
       // Tapped when handed to the link, not when written: the link's own promise goes back to the
       // sender, so a send costs no extra promise hop. A failing recorder still reaches the sender.

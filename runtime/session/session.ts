@@ -129,6 +129,11 @@ export interface Session extends ControlTarget {
   readonly runtime: Runtime;
   /** The in-process emulator in console mode. */
   readonly emulator?: Emulator;
+  /**
+   * Console mode: the emulator's side of the memory connection (tests make MMDAgent-EX leave and
+   * come back with it, as a restarted binary would).
+   */
+  readonly emulatorSide?: EmulatorMemorySide;
   readonly tap: TrafficTap;
   readonly sandbox: DetectedSandbox;
   /** Resolves when the session has ended (stop, signal, or stdin EOF in stdio mode). */
@@ -361,6 +366,7 @@ export async function startSession(options: SessionOptions): Promise<Session> {
     host,
     runtime,
     emulator,
+    emulatorSide,
     tap: runtime.tap,
     sandbox,
     ended,

@@ -72,8 +72,10 @@ export interface Link {
   /**
    * Replaces the setup list: units written first after every (re)connect, before anything queued.
    * While connected, units new to the list are written now, once; the Link is their only writer.
+   * `owners[i]` names the bot of `units[i]` (socket links ignore it; the broker's link carries
+   * each bot's list to the edge, which checks it as that bot's).
    */
-  setSetup(units: readonly WireUnit[]): void;
+  setSetup(units: readonly WireUnit[], owners?: readonly string[]): void;
   /** A snapshot of the counters. */
   stats(): LinkStats;
   /** Flushes what was accepted, closes once cleanly (TCP FIN; WebSocket CLOSE with no status). */

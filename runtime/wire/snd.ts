@@ -8,7 +8,7 @@
  * Decision: PCM of odd length is refused, not padded: it can only come from a cut in the middle of
  * a sample, and padding would shift every later sample by one byte.
  */
-import { makeUnit, RefusedError, type WireUnit } from "./types.ts";
+import { makeUnit, type Refusal, RefusedError, type WireUnit } from "./types.ts";
 
 /** Largest payload MMDAgent-EX can hold with its 7-byte header in its 8192-byte buffer. */
 export const MAX_SND_PAYLOAD = 8184;
@@ -65,6 +65,42 @@ export function encodeSnd(pcm: Uint8Array, options: SndOptions = {}): WireUnit[]
     units.push(makeUnit("snd", bytes, header));
   }
   return units;
+}
+
+/**
+ * The PCM of one whole `SND` packet made elsewhere (a broker worker's), checked as MMDAgent-EX's
+ * receiver reads it: `SND`, four decimal digits N, then exactly N bytes, N even and from 2 to
+ * {@link MAX_SND_PAYLOAD}. Anything else is a {@link Refusal} (code `snd-packet`): the binary would
+ * take a wrong length as audio and read every later byte shifted. Pass the PCM to
+ * {@link encodeSnd} to get the unit to write.
+ *
+ * @example
+ * const pcm = sndPayload(encodeSnd(new Uint8Array(640))[0].bytes); // 640 bytes of PCM
+ */
+export function sndPayload(packet: Uint8Array): Uint8Array | Refusal {
+  const bad = (reason: string): Refusal => ({
+    code: "snd-packet",
+    reason: `not an SND packet: ${reason}`,
+    fix: "send SND + 4 digits N + N bytes of 16 kHz 16-bit mono PCM (N even, 2 to " +
+      `${MAX_SND_PAYLOAD}), one packet per message`,
+  });
+  if (packet.length < 9) return bad(`${packet.length} bytes is shorter than the shortest packet`);
+  if (packet[0] !== 0x53 || packet[1] !== 0x4e || packet[2] !== 0x44) {
+    return bad("it does not start with SND");
+  }
+  let n = 0;
+  for (let i = 3; i < 7; i++) {
+    const d = packet[i] - 0x30;
+    if (d < 0 || d > 9) return bad("the 4 characters after SND are not digits");
+    n = n * 10 + d;
+  }
+  if (n === 0 || n % 2 !== 0 || n > MAX_SND_PAYLOAD) {
+    return bad(`a payload of ${n} bytes (must be even, 2 to ${MAX_SND_PAYLOAD})`);
+  }
+  if (packet.length !== 7 + n) {
+    return bad(`the header says ${n} bytes but ${packet.length - 7} follow`);
+  }
+  return packet.subarray(7);
 }
 
 /**

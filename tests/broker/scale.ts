@@ -67,17 +67,20 @@ export interface TestEdge {
 }
 
 /**
- * Starts an edge for `avatar` whose `hello` bot runs on workers; `manifest` defaults to the
- * project's edge.yaml (hello + a local bot), worker.yaml gives an edge with no bot of its own.
+ * Starts an edge for `avatar` whose `remote` bots (default `hello`) run on workers; `manifest`
+ * defaults to the project's edge.yaml (hello + a local bot), worker.yaml gives an edge with no bot
+ * of its own. Its state (handled-command watermarks) goes to `state-<avatar>` in the project.
  */
 export async function startEdge(
   p: { dir: string; edge: string },
   avatar: string,
   url: string,
   manifest: string = p.edge,
+  remote: string[] = ["hello"],
 ): Promise<TestEdge> {
   const logger = memoryLogger("debug");
-  const service = brokerEdge({ url, avatar, remoteBots: ["hello"], logger });
+  const stateDir = `${p.dir}/state-${avatar}`;
+  const service = brokerEdge({ url, avatar, remoteBots: remote, logger, stateDir });
   const session = await startSession({
     manifest,
     console: true,
@@ -86,7 +89,7 @@ export async function startEdge(
     controlDir: `${p.dir}/run-${avatar}`,
     storeDir: `${p.dir}/store-${avatar}`,
     services: [service],
-    remoteBots: ["hello"],
+    remoteBots: remote,
   });
   const out: { bot?: string; line: string }[] = [];
   session.runtime.tap.onRecord((r) => {

@@ -2,7 +2,8 @@
  * Scale-out failures that need a broker of their own: the broker restarted (SIGKILL, then started
  * on the same data) under an edge and a worker, and commands a worker cannot be trusted with.
  */
-import { assertEquals } from "../assert.ts";
+import { assert, assertEquals } from "../assert.ts";
+import { SND_TYPE } from "../../runtime/broker/messages.ts";
 import { memoryLogger } from "../../runtime/log/logger.ts";
 import { BrokerClient } from "../../runtime/broker/connection.ts";
 import { startWorker, type Worker } from "../../runtime/broker/worker.ts";
@@ -54,18 +55,43 @@ Deno.test({
           const ch = await c.channel();
           const send = (body: unknown) =>
             ch.basicPublish("", "mmdbot.restart-a.commands", JSON.stringify(body));
-          const base = { v: 1, avatar: "restart-a", worker: "intruder" };
-          await send({ ...base, id: "x1", bot: "local", line: "MESSAGE|as local" });
-          await send({ ...base, id: "x2", bot: "nobody", line: "MESSAGE|as nobody" });
-          await send({ ...base, id: "x3", bot: "hello", line: "EXECUTE|rm -rf /" });
+          const base = { v: 1, avatar: "restart-a", worker: "intruder", kind: "line" };
+          await send({ ...base, id: "intruder:1", bot: "local", line: "MESSAGE|as local" });
+          await send({ ...base, id: "intruder:2", bot: "nobody", line: "MESSAGE|as nobody" });
+          await send({ ...base, id: "intruder:3", bot: "hello", line: "EXECUTE|rm -rf /" });
           await send({ v: 1, avatar: "restart-a", line: "no id" });
           await ch.basicPublish("", "mmdbot.restart-a.commands", "not json");
-          await until(() => e.service.stats().refused >= 5, "five refusals", detail);
+          // Setup lines of a bot that runs here, and audio that is no SND packet.
+          await send({
+            ...base,
+            kind: "setup",
+            id: "intruder:4",
+            bot: "local",
+            lines: ["MESSAGE|x"],
+          });
+          const headers = { v: 1, avatar: "restart-a", worker: "intruder", bot: "hello" };
+          await ch.basicPublish("", "mmdbot.restart-a.commands", "SND0004abc", {
+            type: SND_TYPE,
+            headers: { ...headers, id: "intruder:5" },
+          });
+          await ch.basicPublish("", "mmdbot.restart-a.commands", "SND0002ab", {
+            type: SND_TYPE,
+            headers: { ...headers, bot: "local", id: "intruder:6" },
+          });
+          await until(() => e.service.stats().refused >= 8, "eight refusals", detail);
+          assert(
+            /not an SND packet: the header says 4 bytes but 3 follow/.test(e.logs()),
+            detail(),
+          );
         } finally {
           await c.close().catch(() => {});
           c.drop();
         }
-        assertEquals(e.out.filter((o) => /as local|as nobody|EXECUTE/.test(o.line)), []);
+        assertEquals(
+          e.out.filter((o) => /as local|as nobody|EXECUTE|MESSAGE\|x|SND/.test(o.line)),
+          [],
+        );
+        assertEquals(e.service.stats().snd, 0);
       });
 
       await t.step("a broker crash and restart loses and duplicates nothing", async () => {

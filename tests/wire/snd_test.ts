@@ -4,6 +4,7 @@ import {
   MAX_SND_PAYLOAD,
   pcmDurationMs,
   sndHeader,
+  sndPayload,
 } from "../../runtime/wire/snd.ts";
 import { RefusedError, type WireUnit } from "../../runtime/wire/types.ts";
 import { assert, assertEquals } from "../assert.ts";
@@ -127,4 +128,27 @@ Deno.test("SND headers carry their LF in the same unit", () => {
 Deno.test("PCM duration: 32 bytes per millisecond at 16 kHz 16-bit mono", () => {
   assertEquals(pcmDurationMs(32000), 1000);
   assertEquals(pcmDurationMs(1280), 40);
+});
+
+Deno.test("sndPayload gives the PCM of a whole packet the encoder made, and names what is wrong with any other", () => {
+  const pcm = Uint8Array.from({ length: 640 }, (_, i) => i % 251);
+  const [unit] = encodeSnd(pcm, { chunkBytes: 640 });
+  assertEquals(sndPayload(unit.bytes), pcm);
+  const enc = new TextEncoder();
+  const bad: [Uint8Array, RegExp][] = [
+    [enc.encode("SND0004abc"), /header says 4 bytes but 3 follow/],
+    [enc.encode("SND0002abc"), /header says 2 bytes but 3 follow/],
+    [enc.encode("SND0003abc"), /payload of 3 bytes/],
+    [enc.encode("SND0000ab"), /payload of 0 bytes/],
+    [enc.encode("SNDx002ab"), /not digits/],
+    [enc.encode("MSG0002ab"), /does not start with SND/],
+    [enc.encode("SND02"), /shorter than the shortest packet/],
+    [enc.encode("SND9000" + "a".repeat(9000)), /payload of 9000 bytes/],
+  ];
+  for (const [packet, why] of bad) {
+    const r = sndPayload(packet);
+    assert(!(r instanceof Uint8Array), new TextDecoder().decode(packet.slice(0, 12)));
+    assertEquals(r.code, "snd-packet");
+    assert(why.test(r.reason), r.reason);
+  }
 });
