@@ -16,6 +16,7 @@ import { decodeWav } from "../../runtime/audio/wav.ts";
 import { wavToSndPcm } from "../../runtime/audio/convert.ts";
 import { brokerAvailable, sharedBrokerUrl, skipReason } from "./rabbit.ts";
 import { startEdge, until } from "./scale.ts";
+import { BrokerClient } from "../../runtime/broker/connection.ts";
 import { stereoToneWav } from "../audio/tones.ts";
 
 const opts = { ignore: !brokerAvailable, sanitizeOps: false, sanitizeResources: false };
@@ -209,6 +210,50 @@ Deno.test({
     } finally {
       await worker?.stop();
       await local?.stop();
+      await edge.stop();
+      await Deno.remove(p.dir, { recursive: true }).catch(() => {});
+    }
+  },
+});
+
+Deno.test({
+  name:
+    `broker: a command the edge wrote before it restarted is not written again when it comes back (the watermarks are in its state folder)${skipReason}`,
+  ...opts,
+  async fn() {
+    const url = await sharedBrokerUrl();
+    const p = await project();
+    const client = new BrokerClient(url);
+    let edge = await startEdge(p, "edge-restart", url, p.edge, ["speaker"]);
+    try {
+      await until(() => edge.service.stats().up, "the edge on the broker", edge.logs);
+      await client.connect();
+      const ch = await client.channel();
+      await ch.confirmSelect();
+      const base = { v: 1, avatar: "edge-restart", worker: "w", kind: "line", bot: "speaker" };
+      const send = (id: string, line: string) =>
+        ch.basicPublish(
+          "",
+          "mmdbot.edge-restart.commands",
+          JSON.stringify({ ...base, id, line }),
+          { deliveryMode: 2 },
+        );
+      await send("w:run1:0", "MESSAGE|first");
+      await until(() => edge.service.stats().commands === 1, "the first command", edge.logs);
+      await edge.stop();
+
+      edge = await startEdge(p, "edge-restart", url, p.edge, ["speaker"]);
+      await until(() => edge.service.stats().up, "the edge back on the broker", edge.logs);
+      // The same command again (a redelivery or a resend), then a new one of the same run.
+      await send("w:run1:0", "MESSAGE|first");
+      await send("w:run1:1", "MESSAGE|second");
+      await until(() => edge.service.stats().commands === 1, "the second command", edge.logs);
+      await until(() => edge.service.stats().duplicates === 1, "the duplicate dropped", edge.logs);
+      assertEquals(edge.out.filter((o) => o.line.startsWith("MESSAGE|first")), []);
+      assertEquals(edge.out.filter((o) => o.line === "MESSAGE|second").length, 1);
+    } finally {
+      await client.close().catch(() => {});
+      client.drop();
       await edge.stop();
       await Deno.remove(p.dir, { recursive: true }).catch(() => {});
     }
