@@ -13,11 +13,17 @@
  * - throw: 100 long-message errors per 10 ms (thrown, rejected, thrown from timers);
  * - forge: forged IPC on its stdout, 64 KiB error lines and timer-sets past the budget.
  *
- * Run alone: `deno run -A bench/attack.ts` (about a minute); `deno task bench` includes it.
+ * Each row also gives the CPU the mmdbot process used per second meanwhile (`host cpu`, from
+ * /proc): what one attacker costs the host, and a figure a loaded machine disturbs less than the
+ * latencies.
+ *
+ * Run alone: `deno run -A bench/attack.ts [rounds] [kinds,…]` (about a minute for all);
+ * `deno task bench` includes it.
  */
 import { withSession } from "./fullpath.ts";
 import { writeLine } from "./line_peer.ts";
 import { latencySummary } from "./stats.ts";
+import { cpuNs } from "./cpu_per_line.ts";
 
 /** Time between two pings of the normal bot. */
 export const PACE_MS = 20;
@@ -95,12 +101,17 @@ function attackBots(kind: Attack | "quiet"): string {
   return `${dir}/bots.yaml`;
 }
 
-/** Round trips of the normal bot, one per {@link PACE_MS}, after a warm-up second. */
+/**
+ * Round trips of the normal bot, one per {@link PACE_MS}, after a warm-up second; and the CPU the
+ * mmdbot process used meanwhile, per second of the measurement (what the attacker costs the
+ * host; less sensitive to a loaded machine than the latencies).
+ */
 async function paced(
   conn: Deno.TcpConn,
   lines: AsyncIterator<string>,
   rounds: number,
-): Promise<{ p50: number; p99: number; max: number; lost: number }> {
+  hostPid: number,
+): Promise<{ p50: number; p99: number; max: number; lost: number; hostCpu?: number }> {
   // One reader for the whole run: answers resolve their ping's waiter, whatever comes between.
   const waiting = new Map<string, () => void>();
   const reader = (async () => {
@@ -113,6 +124,8 @@ async function paced(
   const samples: number[] = [];
   let lost = 0;
   await new Promise((r) => setTimeout(r, 1000));
+  const cpu0 = await cpuNs([hostPid]);
+  const wall0 = performance.now();
   for (let i = 0; i < rounds; i++) {
     const tag = `a${i}`;
     const t0 = performance.now();
@@ -132,9 +145,12 @@ async function paced(
     const wait = PACE_MS - (performance.now() - t0);
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
   }
+  const cpu1 = await cpuNs([hostPid]);
+  // No /proc: no figure (0 ns run is not a measurement).
+  const hostCpu = cpu1 > 0 ? (cpu1 - cpu0) / 1e6 / ((performance.now() - wall0) / 1000) : undefined;
   void reader;
   const s = latencySummary(samples);
-  return { ...s, max: Math.max(...samples), lost };
+  return { ...s, max: Math.max(...samples), lost, hostCpu };
 }
 
 /** One figure: the normal bot's latency with `kind` attacking (or quiet). */
@@ -145,6 +161,8 @@ export interface AttackFigure {
   max: number;
   /** Pings not answered within 5 s. */
   lost: number;
+  /** CPU ms the mmdbot process used per second of the row (undefined without /proc). */
+  hostCpu?: number;
 }
 
 /** Measures the quiet figures, then each attack. */
@@ -156,7 +174,7 @@ export async function measureAttacks(
   for (const kind of kinds) {
     const { result } = await withSession(
       1,
-      (conn, lines) => paced(conn, lines, rounds),
+      (conn, lines, _pids, hostPid) => paced(conn, lines, rounds, hostPid),
       "process",
       attackBots(kind),
     );
@@ -178,6 +196,7 @@ if (import.meta.main) {
         (f.kind === "quiet" || quiet.kind !== "quiet"
           ? ""
           : `  (${fmt(f.p99 / quiet.p99)}× quiet p99)`) +
+        (f.hostCpu === undefined ? "" : `  host cpu ${f.hostCpu.toFixed(0)} ms/s`) +
         (f.lost ? `  lost ${f.lost}` : ""),
     );
   }

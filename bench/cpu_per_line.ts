@@ -36,7 +36,7 @@ export interface CpuPerLine {
 }
 
 /** Nanoseconds run so far by the processes `pids` and all their threads. */
-async function cpuNs(pids: number[]): Promise<number> {
+export async function cpuNs(pids: number[]): Promise<number> {
   if (pids.length === 0) return 0;
   const out = await new Deno.Command("sh", {
     args: [

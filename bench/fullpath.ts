@@ -40,12 +40,18 @@ export type Placement = "process" | "in-bench";
  * the same event loop as mmdbot competes with it for every tick (measured here: pongs already
  * written waited up to 5 ms for the peer's read during a 50-bot fan-out). `readyMs` is from
  * starting mmdbot until every bot has answered a probe (`process`), or until `startSession`
- * resolved (`in-bench`). `manifestFile` replaces the echo bots (then `bots` of them must answer
+ * resolved (`in-bench`); `fn` also gets the bots' process ids and mmdbot's own (the bench's in
+ * `in-bench`). `manifestFile` replaces the echo bots (then `bots` of them must answer
  * `MESSAGE|ping|…` with `MESSAGE|pong|…`).
  */
 export async function withSession<T>(
   bots: number,
-  fn: (conn: Deno.TcpConn, lines: AsyncIterator<string>, pids: number[]) => Promise<T>,
+  fn: (
+    conn: Deno.TcpConn,
+    lines: AsyncIterator<string>,
+    pids: number[],
+    hostPid: number,
+  ) => Promise<T>,
   placement: Placement = "process",
   manifestFile?: string,
 ): Promise<{ result: T; readyMs: number }> {
@@ -74,7 +80,7 @@ export async function withSession<T>(
     const lines = readLines(conn);
     try {
       const pids = session.host.status().map((b) => b.pid).filter((p): p is number => !!p);
-      return { result: await fn(conn, lines, pids), readyMs };
+      return { result: await fn(conn, lines, pids, Deno.pid), readyMs };
     } finally {
       await session.stop();
       try {
@@ -91,7 +97,7 @@ export async function withSession<T>(
     const lines = readLines(conn);
     const readyMs = await probeUntilAnswered(conn, lines, bots) - t0;
     const pids = await childrenOf(child.pid);
-    return { result: await fn(conn, lines, pids), readyMs };
+    return { result: await fn(conn, lines, pids, child.pid), readyMs };
   } finally {
     try {
       child.kill("SIGTERM");

@@ -326,7 +326,8 @@ for (const a of attacks) {
     `  ${
       a.kind === "quiet" ? "quiet (no attacker)" : `one bot attacking: ${a.kind}`
     } p50 / p99 (ms)`,
-    `${fmt(a.p50)} / ${fmt(a.p99)}${a.lost ? ` (${a.lost} lost)` : ""}`,
+    `${fmt(a.p50)} / ${fmt(a.p99)}${a.lost ? ` (${a.lost} lost)` : ""}` +
+    (a.hostCpu === undefined ? "" : `, host cpu ${fmt(a.hostCpu, 0)} ms/s`),
     a.kind === "quiet" ? "" : `${fmt(a.p99 / quietAttack.p99, 2)}× quiet p99`,
     a.kind === "quiet" ? "" : "p99 near quiet",
   ]);

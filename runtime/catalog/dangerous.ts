@@ -44,6 +44,18 @@ export const DANGEROUS_REASONS: Readonly<Record<string, string>> = {
 export const DANGEROUS_COMMANDS: ReadonlySet<string> = new Set(Object.keys(DANGEROUS_REASONS));
 
 /**
+ * Every command type whose line the ACL may refuse: the dangerous set, those dangerous only in some
+ * forms, and those that carry a nested message (see {@link checkAcl}). A line of any other type
+ * (its type spelt plainly, not wrapped in `__AV_MESSAGE,`) is never `acl-denied`.
+ */
+export const ACL_CHECKED_TYPES: ReadonlySet<string> = new Set([
+  ...DANGEROUS_COMMANDS,
+  "KEYVALUE_SET",
+  "BUTTON_ADD",
+  "MENU",
+]);
+
+/**
  * Why this one line is dangerous (not counting nested messages), or `undefined` when it is not.
  *
  * @example

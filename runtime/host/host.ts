@@ -548,6 +548,13 @@ export function createHost(options: HostOptions): Host {
       nextId: () => nextId++,
       rss,
       strain: () => slot.limiter.refused + slot.errorLog.suppressed,
+      // The dashboard marks every refused line: with it listening, each takes the full path.
+      refuseEarly: () => refusedListeners.size > 0 ? undefined : slot.limiter.refuseIfSpent(),
+      errorLeftOut: () => {
+        if (!slot.errorLog.skip("handler-error")) return false;
+        slot.errors++;
+        return true;
+      },
       send: (line, turn, knownEnded) => speech.send(line, senderOf(slot), turn, knownEnded),
       setup: (lines) => {
         if (slot.instance === instance) acceptSetup(slot, lines);

@@ -15,6 +15,7 @@ import {
   WIRE_LINE_CEILING,
 } from "../bot/protocol.ts";
 import type { Refusal } from "../wire/types.ts";
+import { ACL_CHECKED_TYPES } from "../catalog/dangerous.ts";
 import { createWatchdog } from "./budget.ts";
 import { formatBotError } from "./load_error.ts";
 import { createOutputLog } from "./output_log.ts";
@@ -63,6 +64,17 @@ export interface InstanceDeps {
    * read at a slower pace (see `STRAINED_PAUSE_FACTOR` in process.ts).
    */
   strain?(): number;
+  /**
+   * When the bot's rate limit is spent (a send now would be refused), counts and returns that
+   * refusal; otherwise counts nothing and returns undefined. The instance then refuses a send
+   * line without parsing it (see `refuseEarly` in instance.ts).
+   */
+  refuseEarly?(): Refusal | undefined;
+  /**
+   * When a handler error now would be left out of the log (its window's budget spent), counts it
+   * as left out and returns true; the instance then counts the error without parsing it.
+   */
+  errorLeftOut?(): boolean;
   /** Watches the process's resident memory against `budgets.rss_mb` (none: only heap_mb applies). */
   rss?: RssSampler;
   /** Starts the process (default: {@link spawnBot}); in-process tests pass a fake. */
@@ -342,9 +354,49 @@ export function startInstance(d: InstanceDeps): Instance {
     return true;
   };
 
+  /**
+   * The cheap path of a bot over its bounds, taken before a line is parsed: a flood of sends past
+   * the rate limit, or of errors past the log's budget, cost the host a JSON parse, a validation,
+   * the outbound path's parsing and ACL, or an error's formatting per line, all to be thrown away.
+   * A send is refused from its first characters when its type is spelt plainly and is not one
+   * the ACL looks at (those take the full path, so a refused dangerous line is still logged as
+   * `acl-denied`): the refusal is `rate-limit` where the full path might have said `turn-ended`
+   * or a guard's code, which refuses it all the same. The bot hears it as any refusal (`want`
+   * read from the line). An error is only counted. A line the API would never write this way
+   * (a forged one) takes the full path.
+   */
+  const earlyLine = (line: string): boolean => {
+    if (line.startsWith(SEND_HEAD)) return d.refuseEarly ? refuseEarly(line) : false;
+    if (line.startsWith(ERROR_HEAD) && d.errorLeftOut?.()) {
+      errors++;
+      return true;
+    }
+    return false;
+  };
+  const refuseEarly = (line: string): boolean => {
+    const from = SEND_HEAD.length;
+    const comma = line.indexOf(",", from);
+    if (comma <= from || comma - from > 15 || !line.startsWith(LINE_KEY, comma + 1)) return false;
+    for (let i = from; i < comma; i++) if (!isDigitCode(line.charCodeAt(i))) return false;
+    const typeFrom = comma + 1 + LINE_KEY.length;
+    let i = typeFrom;
+    while (i < line.length && i - typeFrom <= MAX_PLAIN_TYPE && isWordCode(line.charCodeAt(i))) i++;
+    const end = line.charCodeAt(i);
+    if (end !== 0x7c /* | */ && end !== 0x22 /* " */) return false;
+    if (ACL_CHECKED_TYPES.has(line.slice(typeFrom, i))) return false;
+    const refusal = d.refuseEarly!();
+    if (!refusal) return false;
+    const req = Number(line.slice(from, comma));
+    results.started(req, line.includes(WANT_KEY));
+    const answer = results.finished(req, { ok: false, refusal });
+    if (answer) answerSend(req, answer);
+    return true;
+  };
+
   const proc: BotProcess = (d.spawn ?? spawnBot)(d.plan, {
     onMessage,
     strained,
+    early: earlyLine,
     onOutput: (line) => {
       if (line.length > IPC_MAX_TEXT && line.startsWith('{"t":')) return oversized(line);
       // Cut: only the exit's explanation reads these, and a bot's lines may be 256 KiB each.
@@ -502,6 +554,17 @@ export function startInstance(d: InstanceDeps): Instance {
     },
   };
 }
+
+// How the bot API writes a send and an error (JSON.stringify's key order; see bot/sends.ts).
+const SEND_HEAD = '{"t":"send","req":';
+const LINE_KEY = '"line":"';
+const ERROR_HEAD = '{"t":"error",';
+// Outside a JSON string (where a quote is always escaped), so only the key itself matches.
+const WANT_KEY = '"want":true';
+const MAX_PLAIN_TYPE = 64;
+const isDigitCode = (c: number) => c >= 0x30 && c <= 0x39;
+const isWordCode = (c: number) =>
+  (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || c === 0x5f;
 
 function answerOf(req: number, r: SendReply): HostToBot {
   return r.ok

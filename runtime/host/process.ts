@@ -24,6 +24,11 @@ export interface ProcessHandlers {
    * the log, forged IPC). Then its reader pauses (see {@link STRAINED_PAUSE_FACTOR}).
    */
   strained?(): boolean;
+  /**
+   * Sees each stdout line before it is parsed; true means it was handled already (a cheap
+   * refusal) and is not parsed at all.
+   */
+  early?(line: string): boolean;
 }
 
 /** A spawned bot process. */
@@ -225,7 +230,9 @@ export function spawnBot(plan: LaunchPlan, handlers: ProcessHandlers): BotProces
     lines.end();
   };
 
+  const early = handlers.early;
   const stdoutDone = readLines(child.stdout, (line) => {
+    if (early?.(line)) return;
     const msg = parseBotLine(line);
     if (msg) handlers.onMessage(msg);
     else if (line.trim() !== "") handlers.onOutput(line);

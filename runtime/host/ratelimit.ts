@@ -14,6 +14,12 @@ export const RELEASE_AFTER_MS = 1000;
 export interface RateLimiter {
   /** Takes one token; returns a refusal when the bucket is empty. */
   take(): Refusal | undefined;
+  /**
+   * When the bucket is empty, refuses (counted and logged like a refused {@link take}) and returns
+   * the refusal; otherwise takes nothing and returns undefined. Lets the host refuse a flooding
+   * bot's line before it spends anything on reading it.
+   */
+  refuseIfSpent(): Refusal | undefined;
   /** Lines refused so far. */
   readonly refused: number;
 }
@@ -40,11 +46,27 @@ export function createRateLimiter(
     fix: "send less often, or raise budgets.messages_per_second / burst in bots/bots.yaml " +
       "(a bot answering its own echoes loops: check ctx.isEcho)",
   };
+  const refill = (now: number) => {
+    tokens = Math.min(burst, tokens + ((now - last) / 1000) * perSecond);
+    last = now;
+  };
+  const refuse = (now: number): Refusal => {
+    if (trippedCount === 0) {
+      log.warn(
+        `rate limit tripped: more than ${perSecond} lines/s (burst ${burst}); refusing its ` +
+          `lines until it slows down`,
+        { bot },
+      );
+    }
+    trippedCount++;
+    refused++;
+    lastRefused = now;
+    return refusal;
+  };
   return {
     take() {
       const now = clock.now();
-      tokens = Math.min(burst, tokens + ((now - last) / 1000) * perSecond);
-      last = now;
+      refill(now);
       if (tokens >= 1) {
         tokens -= 1;
         // Released only after a quiet second: a bot held at the limit takes a token each refill,
@@ -55,17 +77,12 @@ export function createRateLimiter(
         }
         return undefined;
       }
-      if (trippedCount === 0) {
-        log.warn(
-          `rate limit tripped: more than ${perSecond} lines/s (burst ${burst}); refusing its ` +
-            `lines until it slows down`,
-          { bot },
-        );
-      }
-      trippedCount++;
-      refused++;
-      lastRefused = now;
-      return refusal;
+      return refuse(now);
+    },
+    refuseIfSpent() {
+      const now = clock.now();
+      refill(now);
+      return tokens >= 1 ? undefined : refuse(now);
     },
     get refused() {
       return refused;

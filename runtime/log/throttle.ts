@@ -32,6 +32,13 @@ export interface LogThrottle {
    * window's summary. Returns whether it was written.
    */
   log(kind: string, level: LogLevel, msg: string, fields?: LogFields): boolean;
+  /**
+   * When `kind` has no budget left in this window, counts one more record of it as left out (the
+   * window's summary repeats the last one written or left out) and returns true; otherwise
+   * counts nothing and returns false. Lets a caller skip building a record that would not be
+   * written.
+   */
+  skip(kind: string): boolean;
   /** Records left out so far, all kinds. */
   readonly suppressed: number;
   /** Writes the pending summaries and stops the timer. */
@@ -115,6 +122,10 @@ export function createLogThrottle(
       }
       if (k.used < perWindow) {
         k.used++;
+        // Kept for a summary of records only counted by skip().
+        k.msg = msg;
+        k.fields = fields;
+        k.level = level;
         log[level](msg, fields);
         return true;
       }
@@ -125,6 +136,14 @@ export function createLogThrottle(
       suppressed++;
       arm();
       return false;
+    },
+    skip(kind) {
+      const k = kinds.get(kind);
+      if (!k || k.used < perWindow || clock.now() - k.windowStart >= windowMs) return false;
+      k.unreported++;
+      suppressed++;
+      arm();
+      return true;
     },
     get suppressed() {
       return suppressed;

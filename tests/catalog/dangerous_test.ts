@@ -1,4 +1,10 @@
-import { checkAcl, DANGEROUS_COMMANDS, dangerReason } from "../../runtime/catalog/dangerous.ts";
+import {
+  ACL_CHECKED_TYPES,
+  checkAcl,
+  DANGEROUS_COMMANDS,
+  dangerReason,
+} from "../../runtime/catalog/dangerous.ts";
+import { CATALOG } from "../../runtime/catalog/messages.gen.ts";
 
 function assert(cond: unknown, msg: string): asserts cond {
   if (!cond) throw new Error(msg);
@@ -93,4 +99,28 @@ Deno.test("custom messages and ordinary commands pass the ACL", () => {
   for (const [t, a] of [["MESSAGE", "ping"], ["SYNTH_START", "m|v|hi"], ["PLUGIN_ENABLE", "X"]]) {
     assert(checkAcl(t, a, NONE) === undefined, t);
   }
+});
+
+Deno.test("a line of a type outside ACL_CHECKED_TYPES passes the ACL whatever its arguments (the host's early rate-limit refusal relies on it)", () => {
+  // Arguments that make a checked type dangerous: nested commands in every form the ACL reads.
+  const hostile = [
+    "",
+    "Plugin_Remote_Hostname|evil",
+    "SETITEM|m|0|label|EXECUTE|calc.exe",
+    "b|1|0.5,0.5|a.png|open,http://evil",
+    "b|1|0.5,0.5|a.png|message,EXECUTE|calc.exe",
+    "b|1|0.5,0.5|a.png|play,evil.mdf",
+    "b|1|0.5,0.5|a.png|setkeyvalue,Plugin_Remote_Hostname=evil",
+  ];
+  const types = [...Object.keys(CATALOG), "MESSAGE", "MY_CUSTOM_EVENT"];
+  let checked = 0;
+  for (const t of types) {
+    if (ACL_CHECKED_TYPES.has(t)) continue;
+    for (const a of hostile) {
+      assert(checkAcl(t, a, NONE) === undefined, `${t}|${a} was refused by the ACL`);
+      checked++;
+    }
+  }
+  assert(checked > 100, `only ${checked} lines checked`);
+  for (const t of DANGEROUS_COMMANDS) assert(ACL_CHECKED_TYPES.has(t), t);
 });

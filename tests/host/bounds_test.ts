@@ -268,3 +268,26 @@ Deno.test("a bot flooding sends past its rate limit has its output read at a slo
     assertEquals(echo.readPauses, 0);
   });
 });
+
+Deno.test("a flood of awaited sends past the rate limit: every one settles with its refusal, and a dangerous line among them is still refused and logged as acl-denied (the early refusal keeps the ACL)", async () => {
+  await withHost([attacker(), "echo"], async ({ host, rec, log }) => {
+    await rec.waitLine(/^TEST\|attacker started/);
+    const N = 20_000;
+    host.deliver(`TEST|awaited-flood ${N}`);
+    const done = () => log.records.find((r) => r.msg.startsWith("awaited flood "));
+    await until(() => done() !== undefined, "the awaited flood to settle", 120_000);
+    const { counts, middle } = JSON.parse(done()!.msg.slice("awaited flood ".length));
+    const total = Object.values(counts as Record<string, number>).reduce((a, b) => a + b, 0);
+    assertEquals(total, N);
+    assertEquals(middle, "acl-denied");
+    assert(counts["rate-limit"] > N - 1000, JSON.stringify(counts));
+    assert(
+      log.records.some((r) => r.fields?.code === "acl-denied" && r.fields?.bot === "attacker"),
+      "the dangerous line was not logged",
+    );
+    host.deliver("RECOG_EVENT_STOP|after");
+    await rec.waitLine(/echo after/);
+    assertEquals(host.status()[0].state, "running");
+    assert(host.status()[0].rateLimited > N - 1000, "refusals not counted in status");
+  });
+});

@@ -3,7 +3,8 @@
  * in milliseconds and drive the instance's IPC handling directly.
  */
 import { assertEquals } from "../assert.ts";
-import { startInstance } from "../../runtime/host/instance.ts";
+import { type InstanceDeps, startInstance } from "../../runtime/host/instance.ts";
+import { parseBotLine } from "../../runtime/host/ipc_protocol.ts";
 import type { BotProcess, ProcessHandlers } from "../../runtime/host/process.ts";
 import type { BotToHost, HostToBot } from "../../runtime/bot/protocol.ts";
 import type { SendReply } from "../../runtime/host/send_results.ts";
@@ -15,6 +16,7 @@ function fake(
   send: (line: string) => Promise<SendReply> = () =>
     Promise.resolve({ ok: true, status: "written" }),
   spec = botSpec("fake", "/nowhere"),
+  extra: Partial<InstanceDeps> = {},
 ) {
   const clock = new VirtualClock();
   const log = memoryLogger();
@@ -46,8 +48,16 @@ function fake(
       handlers = h;
       return proc;
     },
+    ...extra,
   });
   const bot = (m: BotToHost) => handlers.onMessage(m);
+  /** One stdout line as the process reader hands it on; true when the early path took it. */
+  const line = (text: string): boolean => {
+    if (handlers.early?.(text)) return true;
+    const m = parseBotLine(text);
+    if (m) handlers.onMessage(m);
+    return false;
+  };
   const overflow = (n: number) => handlers.onInputOverflow?.(n);
   const exits: string[] = [];
   return {
@@ -55,6 +65,7 @@ function fake(
     written,
     features,
     bot,
+    line,
     clock,
     log,
     overflow,
@@ -167,4 +178,95 @@ Deno.test("instance: a bot whose unread input passes the host's bound is stopped
     /^stopped reading its input: 70 MiB .*at most 64 MiB per bot/.test(f.exits[0]),
     true,
   );
+});
+
+Deno.test("instance: past the rate limit a send line is refused from its first characters, never parsed or passed on, and answered like any refusal; a type the ACL looks at, or spelt oddly, takes the full path", async () => {
+  const spent = { code: "rate-limit", reason: "too fast" } as const;
+  let early = 0;
+  const passed: string[] = [];
+  const f = fake(
+    (l) => {
+      passed.push(l);
+      return Promise.resolve({ ok: false, refusal: spent });
+    },
+    undefined,
+    { refuseEarly: () => (early++, spent) },
+  );
+  f.bot({ t: "ready", types: [], errorHooks: false });
+  const send = (req: number, line: string, more: Record<string, unknown> = {}) =>
+    f.line(JSON.stringify({ t: "send", req, line, ...more }));
+  // Sends the bot waits for are answered (with `turn` before `want`, as the API writes them).
+  assertEquals(send(1, "MESSAGE|a", { want: true }), true);
+  assertEquals(send(2, "SYNTH_START|mei|v|hi", { turn: 3, want: true }), true);
+  // One nobody waits for, from a bot without onError hooks: no answer, as on the full path.
+  assertEquals(send(3, "MESSAGE|b"), true);
+  // A line whose text holds the want key only inside the string is not wanted.
+  assertEquals(send(4, 'MESSAGE|"want":true'), true);
+  await turn();
+  assertEquals(f.of("sent"), [
+    { t: "sent", req: 1, ok: false, refusal: spent, to: 2 },
+  ]);
+  assertEquals([early, passed], [4, []]);
+  // Lines the ACL may refuse keep their acl-denied (and its security log): the full path.
+  for (
+    const l of [
+      "EXECUTE|calc.exe",
+      "KEYVALUE_SET|Plugin_Remote_Hostname|x",
+      "MENU|SETITEM|m|0|l|EXECUTE|x",
+      "BUTTON_ADD|b|1|0.5,0.5|a.png|open,http://x",
+      "__AV_MESSAGE,EXECUTE|x",
+      "\u0045XECUTE|x",
+    ]
+  ) assertEquals(send(10, l, { want: true }), false, l);
+  // A forged shape takes the full path too, and is then parsed as usual: not a message (a string
+  // req), or a valid one (a space before the comma) that goes through the outbound path.
+  assertEquals(f.line('{"t":"send","req":"5","line":"MESSAGE|x"}'), false);
+  assertEquals(f.line('{"t":"send","req":5 ,"line":"MESSAGE|x"}'), false);
+  await turn();
+  assertEquals(early, 4);
+  assertEquals(passed.length, 7);
+  f.instance.kill("test");
+  await f.instance.exited;
+});
+
+Deno.test("instance: within the rate limit every send line takes the full path", async () => {
+  const passed: string[] = [];
+  const f = fake(
+    (l) => {
+      passed.push(l);
+      return Promise.resolve({ ok: true, status: "written" });
+    },
+    undefined,
+    { refuseEarly: () => undefined },
+  );
+  f.bot({ t: "ready", types: [] });
+  assertEquals(f.line(JSON.stringify({ t: "send", req: 1, line: "MESSAGE|a", want: true })), false);
+  await turn();
+  assertEquals(passed, ["MESSAGE|a"]);
+  assertEquals(f.of("sent"), [{ t: "sent", req: 1, ok: true, status: "written" }]);
+  f.instance.kill("test");
+  await f.instance.exited;
+});
+
+Deno.test("instance: an error line while the bot's error log is full is only counted, never parsed or formatted", async () => {
+  let full = false;
+  const formatted: string[] = [];
+  const f = fake(undefined, undefined, {
+    errorLeftOut: () => full,
+    onError: (text) => void formatted.push(text),
+  });
+  f.bot({ t: "ready", types: [] });
+  const error = JSON.stringify({
+    t: "error",
+    where: "handler",
+    error: { name: "E", message: "boom", stack: "E: boom" },
+  });
+  assertEquals(f.line(error), false);
+  full = true;
+  assertEquals(f.line(error), true);
+  assertEquals(f.line(error), true);
+  assertEquals(formatted, ["handler: E: boom"]);
+  assertEquals(f.instance.stats().errors, 3);
+  f.instance.kill("test");
+  await f.instance.exited;
 });

@@ -36,3 +36,24 @@ Deno.test("close writes what is still held back", () => {
     "1 more like this left out of the log in the last 1 s: b",
   ]);
 });
+
+Deno.test("skip counts a record of a kind whose window is spent, and nothing otherwise", async () => {
+  const log = memoryLogger();
+  const clock = new VirtualClock();
+  const t = createLogThrottle(log, clock, { perWindow: 2, windowMs: 1000 });
+  assertEquals(t.skip("k"), false); // never written: the record must be built and logged
+  t.log("k", "error", "a");
+  assertEquals(t.skip("k"), false);
+  t.log("k", "error", "b");
+  assertEquals([t.skip("k"), t.skip("k"), t.skip("other")], [true, true, false]);
+  assertEquals(t.suppressed, 2);
+  await clock.advance(1000);
+  assertEquals(log.records.map((r) => r.msg), [
+    "a",
+    "b",
+    "2 more like this left out of the log in the last 1 s: b",
+  ]);
+  // A new window has budget again.
+  assertEquals(t.skip("k"), false);
+  t.close();
+});
