@@ -18,6 +18,10 @@
  *   claimed) and converted slice by slice while playing, so a long file never blocks the host.
  * - **Disconnect.** A clip playing when the connection drops stops (status `interrupted`, by
  *   `disconnect`): audio queued for a later connection would play out of place.
+ * - **A new connection's first seconds.** The real binary plays no SND audio until about 2.1 s
+ *   after a peer connected, and what arrives before is not dropped but played late (see
+ *   {@link SND_STARTUP_HOLD_MS}), so a clip then holds its first packet (floor taken, nothing
+ *   sent, still stoppable) until `startupHoldMs` after the connection.
  */
 import type { Clock } from "../clock/clock.ts";
 import type { Logger } from "../log/logger.ts";
@@ -35,6 +39,16 @@ export type PlayOutcome = PlayResult;
 
 /** Largest WAV file the host reads for a bot (about 9 minutes of 48 kHz stereo 16-bit). */
 export const MAX_WAV_BYTES = 100 * 1024 * 1024;
+/**
+ * How long after a connection MMDAgent-EX's SND audio first plays, with margin (2.1 s measured).
+ * Against the real binary (tests/audio/real_binary_test.ts, the kit's PulseAudio sink, 2 cores)
+ * a clip whose first packet went out 0.33 / 0.40 / 1.48 s after connecting was heard from 2.13 /
+ * 2.16 / 2.09 s after it, i.e. 1.8 / 1.8 / 0.6 s late; one sent at 2.8 s was heard 41 ms after its
+ * first packet. Nothing on the wire tells when it is ready. Audio sent early is not lost but piles
+ * up ahead of playback: a stop then no longer means stop, and the sender's model of playback (the
+ * floor's end of the clip) runs up to 1.8 s ahead of the sound.
+ */
+export const SND_STARTUP_HOLD_MS = 2500;
 /** Longest a stream may claim the floor before it is ended. */
 export const MAX_STREAM_MS = 10 * 60_000;
 
@@ -103,6 +117,11 @@ export interface AudioServiceDeps {
   claimAudio?: (c: FloorClaim) => FloorHandle;
   /** The outbound line limit. */
   maxLineBytes(): number;
+  /**
+   * A clip waits with its first packet until this long after the connection came up (default 0;
+   * {@link SND_STARTUP_HOLD_MS} against the real binary).
+   */
+  startupHoldMs?: number;
 }
 
 /** The service (see the module documentation). */
@@ -181,6 +200,7 @@ async function* streamChunks(
 export function createAudioService(d: AudioServiceDeps): AudioService {
   const log = d.log;
   let online = false;
+  let connectedAt = 0;
   // The connection's avatar controller: what it was told so far.
   let av: { started: boolean; model?: string; autolip?: string } = { started: false };
   let lock: Promise<unknown> = Promise.resolve();
@@ -319,6 +339,15 @@ export function createAudioService(d: AudioServiceDeps): AudioService {
               return;
             }
             active.set(abort, req.owner);
+            const hold = connectedAt + (d.startupHoldMs ?? 0) - d.clock.now();
+            if (hold > 0) {
+              try {
+                await d.clock.sleep(hold, abort.signal);
+              } catch {
+                handle.finish({ status: "interrupted", playedMs: 0 });
+                return;
+              }
+            }
             played = await playSnd(chunks, {
               clock: d.clock,
               writeSnd: (unit) => {
@@ -393,6 +422,7 @@ export function createAudioService(d: AudioServiceDeps): AudioService {
       })),
     connected() {
       online = true;
+      connectedAt = d.clock.now();
       av = { started: false };
     },
     disconnected() {

@@ -83,6 +83,11 @@ export interface HostOptions {
    * but they are never launched here.
    */
   remote?: readonly string[];
+  /**
+   * A connection's audio waits this long after it came up before its first SND packet (the real
+   * binary's start-up, `SND_STARTUP_HOLD_MS` in audio/service.ts); default 0.
+   */
+  sndStartupHoldMs?: number;
 }
 
 /** What answers a bot's scripted LLM request (see `testing.ts`, option `llm`). */
@@ -381,6 +386,7 @@ export function createHost(options: HostOptions): Host {
     },
     claimAudio: (c) => speech.conversation.claimAudio(c),
     maxLineBytes: () => resolveMaxLineBytes(guardContext().maxLineBytes),
+    startupHoldMs: options.sndStartupHoldMs,
   });
   let nextId = 1;
   let connection: string | undefined;

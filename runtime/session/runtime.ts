@@ -91,6 +91,8 @@ export interface RuntimeOptions {
    * through {@link Runtime.submit} and pass their entry's ACL and rate limit.
    */
   remoteBots?: readonly string[];
+  /** How long a connection's audio waits for MMDAgent-EX's audio start-up (see host.ts). */
+  sndStartupHoldMs?: number;
 }
 
 /** Who a {@link Runtime.submit} line is from. */
@@ -186,6 +188,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     llm: options.llm,
     remote: options.remoteBots,
     setSetup: (units, owners) => link.setSetup(units, owners),
+    sndStartupHoldMs: options.sndStartupHoldMs,
     sink: (unit, source) => {
       // Tapped when handed to the link, not when written: the link's own promise goes back to the
       // sender, so a send costs no extra promise hop. A failing recorder still reaches the sender.

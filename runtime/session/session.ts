@@ -26,6 +26,7 @@ import { type DetectedSandbox, detectSandbox, weakerWarning } from "../sandbox/d
 import { createLauncher } from "../sandbox/launcher.ts";
 import { createStores, defaultStoreDir } from "../store/stores.ts";
 import { openLink } from "./open_link.ts";
+import { SND_STARTUP_HOLD_MS } from "../audio/service.ts";
 import { createLink } from "../transport/link.ts";
 import { memoryListener } from "../transport/memory.ts";
 import { DEFAULT_QUEUE_LIMIT, MAX_QUEUE_LINES } from "../transport/queue.ts";
@@ -314,6 +315,9 @@ export async function startSession(options: SessionOptions): Promise<Session> {
       maxLineBytes: options.maxLineBytes,
       hasStartupFst,
     },
+    // A socket to MMDAgent-EX (maybe the real binary) holds a new connection's first audio until
+    // the binary plays it; the in-process emulator (console) and stdio need no hold.
+    sndStartupHoldMs: plan.mode === "none" || plan.mode === "stdio" ? 0 : SND_STARTUP_HOLD_MS,
     watch: options.watch ?? true,
     record: options.record,
     services: plan.mode !== "none" && options.trafficView

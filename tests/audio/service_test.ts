@@ -29,7 +29,7 @@ async function run(clock: VirtualClock, ms: number): Promise<void> {
   }
 }
 
-function rig() {
+function rig(startupHoldMs?: number) {
   const clock = new VirtualClock(0);
   const snd: { at: number; unit: WireUnit }[] = [];
   const lines: string[] = [];
@@ -45,6 +45,7 @@ function rig() {
       return Promise.resolve(undefined);
     },
     maxLineBytes: () => 1800,
+    startupHoldMs,
   });
   return { clock, svc, snd, lines };
 }
@@ -76,6 +77,43 @@ Deno.test("a file plays as 16 kHz SND after __AV_START, __AV_SETMODEL and DISABL
   await run(r.clock, 2000);
   assertEquals((await again).status, "finished");
   assertEquals(r.lines.length, before);
+});
+
+Deno.test("a clip in a connection's first seconds holds its first packet until the start-up hold has passed; later clips and reconnects are timed from their connection", async () => {
+  const { path } = await tempWav(500);
+  const r = rig(2500);
+  await r.clock.advance(10_000);
+  r.svc.connected(); // at 10 000
+  const one = r.svc.play({ owner: "bot", model: "mei", source: { kind: "file", path } });
+  await run(r.clock, 3500);
+  assertEquals((await one).status, "finished");
+  // The controller's lines went out at once; the audio only once the binary plays it.
+  assertEquals(r.lines.slice(0, 2), ["__AV_START", "__AV_SETMODEL,mei"]);
+  assertEquals(r.snd[0].at, 12_500);
+  // Past the hold, a clip starts at once.
+  const at = r.clock.now();
+  const two = r.svc.play({ owner: "bot", model: "mei", source: { kind: "file", path } });
+  await run(r.clock, 1000);
+  assertEquals((await two).status, "finished");
+  const second = r.snd.find((p) => p.at >= at)!;
+  assert(second.at - at <= 40, `the second clip waited ${second.at - at} ms`);
+  // A stop during the hold: nothing is sent, and the clip says it was cut before it played.
+  r.svc.disconnected();
+  r.svc.connected();
+  const sent = r.snd.length;
+  const ac = new AbortController();
+  const three = r.svc.play({
+    owner: "bot",
+    model: "mei",
+    source: { kind: "file", path },
+    signal: ac.signal,
+  });
+  await run(r.clock, 1000);
+  ac.abort();
+  await run(r.clock, 2000);
+  const cut = await three;
+  assertEquals([cut.status, cut.playedMs, cut.by], ["interrupted", 0, "stop"]);
+  assertEquals(r.snd.length, sent);
 });
 
 Deno.test("the bot's stop interrupts a clip; a disconnect stops one; clips never overlap", async () => {
