@@ -6,7 +6,8 @@
  * Opt-in, as the kit's README asks: these tests run only when `MMDX_MIRROR` and `GENE_MIRROR` name
  * the two mirrors (the binary's source and the Gene avatar). CI has neither and skips them; a full
  * suite run on a shared machine does not start a binary that idles at 1-2 cores unless asked.
- * `MMDX_KIT` overrides where the kit is.
+ * `MMDX_KIT` overrides where the kit is; `MMDX_KEEP=1` keeps each run's state folder (the binary's
+ * logs) after it stopped.
  *
  * The binary's rules that shape every test here (kit README, plugin-remote.md §7.5): one peer
  * connection per process, and a peer disconnect breaks it, so each test starts a fresh one and
@@ -115,7 +116,9 @@ export async function upReal(): Promise<RealMmdx> {
       if (stopped) return;
       stopped = true;
       const r = await run("bash", [`${KIT_DIR}/down.sh`, dir]);
-      if (!r.ok) throw new Error(`down.sh failed:\n${r.text}`);
+      if (!r.ok) throw new Error(`down.sh failed (its logs stay in ${dir}/log):\n${r.text}`);
+      // The state folder goes with it, unless MMDX_KEEP asks to keep its logs.
+      if (!Deno.env.get("MMDX_KEEP")) await Deno.remove(dir, { recursive: true });
     },
   };
 }
