@@ -153,6 +153,8 @@ Deno.test({
         const r = playedResult(edge.out);
         assertEquals([r.status, r.playedMs, r.durationMs], ["finished", 3000, 3000], detail());
         const remote = heard(edge.session);
+        // Counted once the Link took each packet (a moment after the packets went out).
+        await until(() => edge.service.stats().snd >= 75, "75 packets counted", detail);
         assertEquals(edge.service.stats().snd, 75, detail());
 
         const log = memoryLogger("debug");
