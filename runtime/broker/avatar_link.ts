@@ -26,8 +26,8 @@ export type PublishCommand = (cmd: WorkerCommand) => Promise<void>;
 
 /** A worker-side avatar link. */
 export interface AvatarLink extends Link {
-  /** Hands one event from the broker to the runtime (in queue order). */
-  deliver(ev: AvatarEvent): void;
+  /** Hands one event from the broker to the runtime (in queue order; refusals go to the host). */
+  deliver(ev: Exclude<AvatarEvent, { kind: "refused" }>): void;
   /** Asks the edge for the avatar's state (after subscribing): it answers with a `state` event. */
   query(): void;
 }

@@ -12,6 +12,8 @@
  *   reads it and written through the host as that bot's audio (`host.sendSndAsBot`);
  * - `setup`: the bot's setup list, kept by the host as that bot's (`host.setRemoteSetup`),
  *   replayed once per MMDAgent-EX connection, in order, by the one Link;
+ * - a refusal of any of these is logged here and sent back as a `refused` event (at most
+ *   {@link MAX_REFUSAL_REPORTS} a second), so the bot's `onError` hooks on the worker hear of it;
  * - `query`: answered with a `state` event (also sent every {@link ANNOUNCE_EVERY_MS}), so the
  *   worker holding the avatar knows whether MMDAgent-EX is connected without waiting for a line.
  *
@@ -43,6 +45,8 @@ import { ANNOUNCE_EXCHANGE, avatarQueues, EVENTS_QUEUE_ARGS } from "./topology.t
  * worker its state (a worker that took over an idle avatar learns it within this time).
  */
 export const ANNOUNCE_EVERY_MS = 5000;
+/** Refusals told back to workers per second; past it they are only counted and logged. */
+export const MAX_REFUSAL_REPORTS = 50;
 /** Commands taken from the broker before they are acknowledged (the pipeline's bound). */
 export const COMMAND_PREFETCH = 256;
 
@@ -82,6 +86,10 @@ export interface BrokerEdgeStats {
   setups: number;
   /** State queries answered. */
   queries: number;
+  /** Refusals of remote bots' lines told back to the worker. */
+  reported: number;
+  /** Refusals not told back (over {@link MAX_REFUSAL_REPORTS} a second). */
+  unreported: number;
   /** Commands handed to the link and not yet settled. */
   inFlight: number;
   /** Commands written, per worker name. */
@@ -116,7 +124,10 @@ export function brokerEdge(options: BrokerEdgeOptions): BrokerEdge {
     snd: 0,
     setups: 0,
     queries: 0,
+    reported: 0,
+    unreported: 0,
   };
+  let reportWindow = { at: 0, n: 0 };
   const byWorker: Record<string, number> = {};
   let lastWorker: string | undefined;
   let publishFailures = 0;
@@ -287,6 +298,31 @@ export function brokerEdge(options: BrokerEdgeOptions): BrokerEdge {
           `${[...remote].join(", ") || "no bots"}; until the broker answers, local bots serve ` +
           "the avatar and its events wait (bounded)",
       );
+      // Whatever refused a remote bot's line (ACL, rate limit, guard, setup checks, SND check),
+      // the bot hears of it on its worker, as a local bot would.
+      unsubscribe.push(runtime.host.onRefused((source, line, refusal) => {
+        if (!remote.has(source) || !conn?.stats().up) return;
+        const now = Date.now();
+        if (now - reportWindow.at >= 1000) reportWindow = { at: now, n: 0 };
+        if (reportWindow.n++ >= MAX_REFUSAL_REPORTS) {
+          counts.unreported++;
+          return;
+        }
+        counts.reported++;
+        publishEvent({
+          v: 1,
+          kind: "refused",
+          avatar: options.avatar,
+          seq: seq++,
+          run,
+          at: now,
+          bot: source,
+          line: line.length > 300 ? line.slice(0, 300) + "…" : line,
+          code: String(refusal.code).slice(0, 64),
+          reason: refusal.reason.slice(0, 2000),
+          ...(refusal.fix ? { fix: refusal.fix.slice(0, 2000) } : {}),
+        });
+      }));
       unsubscribe.push(runtime.tap.onRecord((r) => {
         if (r.dir !== "in") return;
         publishEvent({

@@ -40,8 +40,33 @@ export const StateMessage = z.object({
 /** A parsed {@link StateMessage}. */
 export type StateMessage = z.infer<typeof StateMessage>;
 
+/**
+ * The edge refused something a worker's bot sent (a line, audio, a setup line): the worker tells
+ * that bot, whose `onError` hooks get the `RefusedError`, as a local bot's would.
+ */
+export const RefusedMessage = z.object({
+  v: z.literal(1),
+  kind: z.literal("refused"),
+  avatar: AvatarName,
+  seq: z.number().int().nonnegative(),
+  run: z.string().min(1).max(64),
+  at: z.number(),
+  bot: z.string().min(1).max(128),
+  /** The refused line (its first 300 characters). */
+  line: z.string().max(400),
+  code: z.string().min(1).max(64),
+  reason: z.string().max(2000),
+  fix: z.string().max(2000).optional(),
+});
+/** A parsed {@link RefusedMessage}. */
+export type RefusedMessage = z.infer<typeof RefusedMessage>;
+
 /** Anything on an events queue. */
-export const AvatarEvent = z.discriminatedUnion("kind", [EventMessage, StateMessage]);
+export const AvatarEvent = z.discriminatedUnion("kind", [
+  EventMessage,
+  StateMessage,
+  RefusedMessage,
+]);
 /** A parsed {@link AvatarEvent}. */
 export type AvatarEvent = z.infer<typeof AvatarEvent>;
 

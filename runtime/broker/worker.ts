@@ -106,6 +106,16 @@ export function startWorker(options: WorkerOptions): Worker {
     }
     s.last = { run: ev.run, seq: ev.seq };
     counts.events++;
+    if (ev.kind === "refused") {
+      const { code, reason, fix } = ev;
+      s.runtime.host.tellRefused(ev.bot, ev.line, {
+        code,
+        reason: `the edge of ${s.avatar} refused ${JSON.stringify(ev.line)}: ${reason}`,
+        ...(fix ? { fix } : {}),
+      });
+      ack();
+      return;
+    }
     if (ev.kind === "line") s.acks.push(ack);
     s.link.deliver(ev);
     if (ev.kind !== "line") ack();

@@ -219,6 +219,12 @@ export interface Host {
    * MMDAgent-EX is away (audio queued across a reconnect plays out of place).
    */
   sendSndAsBot(name: string, packet: Uint8Array): Promise<OperatorReply>;
+  /**
+   * Tells running bot `name` that something it sent was refused elsewhere (the broker's edge, for
+   * a bot running on a worker): its `onError` hooks get the `RefusedError`. Nothing is logged
+   * here (the refusing side logged it).
+   */
+  tellRefused(name: string, line: string, refusal: Refusal): void;
   /** Every bot's state. */
   status(): BotStatus[];
   /**
@@ -968,6 +974,11 @@ export function createHost(options: HostOptions): Host {
           reason: `the connection could not take the audio: ${e instanceof Error ? e.message : e}`,
         });
       }
+    },
+
+    tellRefused(name, line, refusal) {
+      const slot = slots.get(name);
+      if (slot?.state === "running") slot.instance?.setupRefused(line, refusal);
     },
 
     sendAsOperator(line, options) {

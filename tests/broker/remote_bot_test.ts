@@ -26,6 +26,10 @@ const SPEAKER = `import { createBot } from "${MOD}";
 const bot = createBot();
 bot.onStart((ctx) => ctx.setup(["MESSAGE|setup_a", "EXECUTE|calc"]));
 bot.onConnected((ctx) => ctx.sendRaw("MESSAGE|connected|" + ctx.connection).then(() => {}));
+bot.onError((err, ctx) => {
+  const code = (err as { refusal?: { code: string } }).refusal?.code ?? "none";
+  return ctx.sendRaw("MESSAGE|error|" + code).then(() => {});
+});
 bot.on("RECOG_EVENT_STOP", async (ctx) => {
   if (ctx.args.result !== "play") return;
   const r = await ctx.play("mei", "clip.wav");
@@ -65,7 +69,7 @@ const playedResult = (out: { line: string }[]) => {
 
 Deno.test({
   name:
-    `broker: a worker's bot plays a WAV (the edge's MMDAgent-EX gets the SND packets a local run gives), its setup lines are checked and replayed by the edge per connection, and it hears onConnected at once${skipReason}`,
+    `broker: a worker's bot plays a WAV (the edge's MMDAgent-EX gets the SND packets a local run gives), its setup lines are checked and replayed by the edge per connection (a refusal reaching its onError), and it hears onConnected at once${skipReason}`,
   ...opts,
   async fn(t) {
     const url = await sharedBrokerUrl();
@@ -116,6 +120,14 @@ Deno.test({
           );
           assertEquals(edge.out.filter((o) => o.line.startsWith("EXECUTE")), []);
           assertEquals(edge.out.find((o) => o.line === "MESSAGE|setup_a")?.bot, "setup");
+          // ...and the bot on the worker hears of it through onError, as a local bot would.
+          await until(
+            () =>
+              edge.out.some((o) => o.bot === "speaker" && o.line === "MESSAGE|error|acl-denied"),
+            "the worker bot's onError",
+            detail,
+          );
+          assert(edge.service.stats().reported >= 1, detail());
         },
       );
 
