@@ -64,6 +64,8 @@ export const ACL_CHECKED_TYPES: ReadonlySet<string> = new Set([
  */
 export function dangerReason(type: string, args: string): string | undefined {
   if (Object.hasOwn(DANGEROUS_REASONS, type)) return DANGEROUS_REASONS[type];
+  // Only two types are dangerous in some forms: every other line is not split at all.
+  if (type !== "KEYVALUE_SET" && type !== "BUTTON_ADD") return undefined;
   const f = splitArgs(args);
   if (type === "KEYVALUE_SET" && /^plugin_/i.test(f[0] ?? "")) {
     return `MMDAgent-EX stores plugin setting ${f[0]}, which can redirect its next connection ` +

@@ -48,6 +48,8 @@ function splitButtonMessage(payload: string): { type: string; args: string } | u
  * // [{ type: "FST_LOAD", args: "", via: 'button "b" message action' }]
  */
 export function nestedMessages(type: string, args: string): NestedMessage[] {
+  // Only menus and buttons carry messages: every other line (nearly all) is not split at all.
+  if (type !== "MENU" && type !== "BUTTON_ADD") return [];
   const f = splitArgs(args);
   if (type === "MENU" && f[0] === "SETITEM" && f.length >= 5) {
     return [{ type: f[4], args: f.slice(5).join("|"), via: `menu "${f[1]}" item ${f[2]}` }];

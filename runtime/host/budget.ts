@@ -27,12 +27,13 @@ export function createWatchdog(
   handlerMs: number,
   now: () => number = () => performance.now(),
 ): Watchdog {
-  const pending = new Map<number, number>();
+  // Only progress is timed (the last ack), so the ids need no times of their own.
+  const pending = new Set<number>();
   let lastProgress = now();
   return {
     sent(id) {
       if (pending.size === 0) lastProgress = now();
-      pending.set(id, now());
+      pending.add(id);
     },
     acked(id) {
       if (pending.delete(id)) lastProgress = now();

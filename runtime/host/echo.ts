@@ -16,8 +16,11 @@ export const ECHO_MAX = 4096;
 
 /** The sent-lines memory. */
 export interface EchoTracker {
-  /** Remembers that `by` sent `line` at `now`. */
-  sent(line: string, by: string, now: number): void;
+  /**
+   * Remembers that `by` sent `line` at `now`. `form`, when given, must be `echoForm(line)` (a
+   * caller that parsed the line already passes it).
+   */
+  sent(line: string, by: string, now: number, form?: string | undefined): void;
   /** Who sent the line this inbound text echoes, if any (each send matches one echo). */
   match(text: string, now: number): string | undefined;
 }
@@ -68,8 +71,8 @@ export function createEchoTracker(): EchoTracker {
   };
 
   return {
-    sent(line, by, now) {
-      const form = echoForm(line);
+    sent(line, by, now, known) {
+      const form = known ?? echoForm(line);
       if (form === undefined) return;
       trim(now, true);
       const e: Entry = { form, by, at: now, gone: false };

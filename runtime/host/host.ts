@@ -829,7 +829,8 @@ export function createHost(options: HostOptions): Host {
     deliver(line, meta = {}) {
       const text = typeof line === "string" ? line : line.text;
       const msg = meta.message ?? parseInbound(text);
-      const by = echo.match(text, clock.now());
+      const now = clock.now();
+      const by = echo.match(text, now);
       // The floor and the turns see the line first: a barge-in's stop goes out before any bot
       // runs, and the message carries the turn it starts.
       speech.conversation.inbound(msg.type, msg.fields, by !== undefined);
@@ -848,7 +849,7 @@ export function createHost(options: HostOptions): Host {
           json = JSON.stringify({
             t: "message",
             id,
-            now: clock.now(),
+            now,
             line: text,
             type: msg.type,
             fields: msg.fields,

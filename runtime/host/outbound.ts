@@ -10,7 +10,7 @@ import { createLogThrottle } from "../log/throttle.ts";
 import { checkAcl } from "../catalog/dangerous.ts";
 import type { SendOutcome } from "../transport/types.ts";
 import { type GuardContext, guardLine } from "../wire/guard.ts";
-import { parseMessage } from "../wire/parse.ts";
+import { echoFormOf, type Message, parseMessage } from "../wire/parse.ts";
 import type { Refusal, WireUnit } from "../wire/types.ts";
 import type { EchoTracker } from "./echo.ts";
 import type { RateLimiter } from "./ratelimit.ts";
@@ -58,13 +58,17 @@ export interface OutboundDeps {
 
 /** The outbound path. */
 export interface Outbound {
-  /** Checks a line without sending it: the ACL and guard verdict, or the unit to write. */
+  /**
+   * Checks a line without sending it: the ACL and guard verdict, or the unit to write. `parsed`,
+   * when given, must be `parseMessage(line)` (each line is parsed once on its way out).
+   */
   check(
     line: string,
     sender: Sender,
+    parsed?: Message,
   ): { ok: true; unit: WireUnit } | { ok: false; refusal: Refusal };
-  /** Checks and sends one line; never rejects. */
-  send(line: string, sender: Sender): Promise<SendReply>;
+  /** Checks and sends one line; never rejects. `parsed` as for {@link Outbound.check}. */
+  send(line: string, sender: Sender, parsed?: Message): Promise<SendReply>;
   /** Checks and sends one line, answering with the Link's outcome; never rejects. */
   submit(line: string, sender: Sender): Promise<OperatorReply>;
   /** Sends one operator line through the same steps; never rejects. */
@@ -127,11 +131,11 @@ export function createOutbound(d: OutboundDeps): Outbound {
       ? { ...d.guardContext(), allowDangerous: true }
       : d.guardContext();
 
-  const check: Outbound["check"] = (line, sender) => {
-    const msg = parseMessage(line);
+  const check: Outbound["check"] = (line, sender, parsed) => {
+    const msg = parsed ?? parseMessage(line);
     const acl = aclStep(msg.type, msg.args, sender);
     if (acl) return { ok: false, refusal: acl };
-    const guarded = guardLine(line, guardOf(sender));
+    const guarded = guardLine(line, guardOf(sender), msg);
     if (!guarded.ok) return { ok: false, refusal: guarded.refusal };
     return { ok: true, unit: guarded.unit };
   };
@@ -140,8 +144,9 @@ export function createOutbound(d: OutboundDeps): Outbound {
   const deliver = async (
     line: string,
     sender: Sender,
+    parsed?: Message,
   ): Promise<{ ok: true; outcome: SendOutcome } | { ok: false; refusal: Refusal }> => {
-    const msg = parseMessage(line);
+    const msg = parsed ?? parseMessage(line);
     const acl = aclStep(msg.type, msg.args, sender);
     if (acl) return refuse(sender, line, acl);
     // The rate limit counts lines that passed the ACL, so refusals do not eat the budget twice.
@@ -151,9 +156,9 @@ export function createOutbound(d: OutboundDeps): Outbound {
       d.onRefused?.(sender.name, line, limited);
       return { ok: false, refusal: limited };
     }
-    const guarded = guardLine(line, guardOf(sender));
+    const guarded = guardLine(line, guardOf(sender), msg);
     if (!guarded.ok) return refuse(sender, line, guarded.refusal);
-    d.echo.sent(guarded.unit.text, sender.name, d.clock.now());
+    d.echo.sent(guarded.unit.text, sender.name, d.clock.now(), echoFormOf(msg));
     try {
       return { ok: true, outcome: await d.sink(guarded.unit, sender.name) };
     } catch (e) {
@@ -168,11 +173,11 @@ export function createOutbound(d: OutboundDeps): Outbound {
 
   return {
     check,
-    async send(line, sender) {
-      const r = await deliver(line, sender);
+    async send(line, sender, parsed) {
+      const r = await deliver(line, sender, parsed);
       return r.ok ? { ok: true, status: r.outcome.status } : r;
     },
-    submit: deliver,
+    submit: (line, sender) => deliver(line, sender),
     sendAsOperator(line, { allowDangerous }) {
       return deliver(line, { ...operator, operator: { allowDangerous } });
     },

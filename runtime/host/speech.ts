@@ -142,18 +142,18 @@ export function createHostSpeech(d: HostSpeechDeps): HostSpeech {
         // (an await, a timer) is late: refused. Speech of an ended turn is the floor's to drop.
         const late = knownEnded ? conversation.turnCheck(turn, sender.name) : undefined;
         // A line refused anyway (ACL, guard) gets that refusal, not the turn's.
-        if (late && d.outbound.check(line, sender).ok) {
+        if (late && d.outbound.check(line, sender, msg).ok) {
           return Promise.resolve({ ok: false, refusal: late });
         }
-        return d.outbound.send(line, sender);
+        return d.outbound.send(line, sender, msg);
       }
       // The same checks as any line, in the same order, before the floor takes it.
       const acl = checkAcl(msg.type, msg.args, sender.allow);
-      if (acl) return d.outbound.send(line, sender); // logs and refuses it the usual way
+      if (acl) return d.outbound.send(line, sender, msg); // logs and refuses it the usual way
       const limited = sender.limiter?.take();
       if (limited) return Promise.resolve({ ok: false, refusal: limited });
-      const checked = d.outbound.check(line, sender);
-      if (!checked.ok) return d.outbound.send(line, { ...sender, limiter: undefined });
+      const checked = d.outbound.check(line, sender, msg);
+      if (!checked.ok) return d.outbound.send(line, { ...sender, limiter: undefined }, msg);
       const verdict = conversation.submitLine(checked.unit.text, sender.name, turn);
       if (!verdict.ok) {
         d.log.debug(`speech line of ${sender.name} refused: ${verdict.refusal.reason}`, {

@@ -26,7 +26,7 @@
  */
 import { CATALOG } from "../catalog/messages.gen.ts";
 import { type CommandContext, validateCommand } from "../catalog/validate.ts";
-import { AV_MESSAGE_PREFIX, parseMessage } from "./parse.ts";
+import { AV_MESSAGE_PREFIX, type Message, parseMessage } from "./parse.ts";
 import { makeUnit, type Refusal, RefusedError, type WireUnit } from "./types.ts";
 
 /** Default outbound limit (decisions.md): bytes of TYPE, `|` and ARGS, without the LF. */
@@ -159,14 +159,15 @@ function checkCommand(type: string, args: string, ctx: GuardContext): Refusal | 
 }
 
 /**
- * Clears one text line for the wire, or says why not.
+ * Clears one text line for the wire, or says why not. `parsed`, when given, must be
+ * `parseMessage(text)`: a caller that already parsed the line saves parsing it again.
  *
  * @example
  * const ctx = { commands: { hasStartupFst: false } };
  * guardLine("MESSAGE|こんにちは", ctx); // { ok: true, unit } with unit.bytes = UTF-8 + "\n"
  * guardLine("SE", ctx); // { ok: false, refusal: { code: "short-s-line", fix: "send it as `__AV_MESSAGE,SE`…" } }
  */
-export function guardLine(text: string, ctx: GuardContext): GuardResult {
+export function guardLine(text: string, ctx: GuardContext, parsed?: Message): GuardResult {
   const max = resolveMaxLineBytes(ctx.maxLineBytes);
   const stdio = ctx.mode === "stdio";
   const refuse = (refusal: Refusal): GuardResult => ({ ok: false, refusal });
@@ -225,7 +226,7 @@ export function guardLine(text: string, ctx: GuardContext): GuardResult {
 
   if (startsAv) {
     if (text.startsWith(AV_MESSAGE_PREFIX)) {
-      const inner = parseMessage(text);
+      const inner = parsed ?? parseMessage(text);
       if (inner.type === "") {
         return refuse({
           code: "empty-type",
@@ -236,7 +237,7 @@ export function guardLine(text: string, ctx: GuardContext): GuardResult {
       }
       return finish(checkCommand(inner.type, inner.args, ctx));
     }
-    const name = parseMessage(text).type;
+    const name = (parsed ?? parseMessage(text)).type;
     if (name === "__AV_MESSAGE") {
       return refuse({
         code: "unknown-avatar-command",
@@ -281,7 +282,7 @@ export function guardLine(text: string, ctx: GuardContext): GuardResult {
     });
   }
 
-  const msg = parseMessage(text);
+  const msg = parsed ?? parseMessage(text);
   if (msg.type === "") {
     return refuse({
       code: "empty-type",

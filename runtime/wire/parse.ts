@@ -161,3 +161,17 @@ export function echoForm(line: string): string | undefined {
   if (type === "") return undefined;
   return args === "" ? type : `${type}|${args}`;
 }
+
+/**
+ * {@link echoForm} of a line already parsed with {@link parseMessage} (the same answer, without
+ * splitting the line again): the outbound path parses each line once and derives the rest.
+ *
+ * @example
+ * echoFormOf(parseMessage("__AV_MESSAGE,TIMER_START|t|1")); // "TIMER_START|t|1"
+ */
+export function echoFormOf(msg: Message): string | undefined {
+  if (msg.avatar || (!msg.wrapped && msg.raw.startsWith("SND")) || msg.type === "") {
+    return undefined;
+  }
+  return msg.args === "" ? msg.type : `${msg.type}|${msg.args}`;
+}

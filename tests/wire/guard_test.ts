@@ -7,6 +7,7 @@ import {
   resolveMaxLineBytes,
 } from "../../runtime/wire/guard.ts";
 import { type Refusal, RefusedError } from "../../runtime/wire/types.ts";
+import { parseMessage } from "../../runtime/wire/parse.ts";
 import { assert, assertEquals } from "../assert.ts";
 
 const ctx: GuardContext = { commands: { hasStartupFst: false } };
@@ -213,5 +214,27 @@ Deno.test("guardOrThrow returns the unit or throws a RefusedError carrying the r
     assert(e instanceof RefusedError, String(e));
     assertEquals(e.refusal.code, "short-s-line");
     assert(e.message.includes("__AV_MESSAGE,SE"), e.message);
+  }
+});
+
+Deno.test("a line passed with its parse gets the same verdict as the line alone", () => {
+  const lines = [
+    "MESSAGE|hello",
+    "SE",
+    "__AV_MESSAGE,SE|1",
+    "__AV_MESSAGE,",
+    "__AV_MESSAGE",
+    "__AV_START",
+    "__AV_NOPE,1",
+    "SNDSTRM",
+    "SNDX_FOO|1",
+    "|||",
+    "EXECUTE|calc.exe",
+    "MOTION_ADD|mei|greet|wave.vmd",
+  ];
+  for (const c of [ctx, stdio]) {
+    for (const line of lines) {
+      assertEquals(guardLine(line, c, parseMessage(line)), guardLine(line, c), line);
+    }
   }
 });

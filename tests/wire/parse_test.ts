@@ -1,4 +1,10 @@
-import { echoForm, formatMessage, parseInbound, parseMessage } from "../../runtime/wire/parse.ts";
+import {
+  echoForm,
+  echoFormOf,
+  formatMessage,
+  parseInbound,
+  parseMessage,
+} from "../../runtime/wire/parse.ts";
 import { assert, assertEquals } from "../assert.ts";
 
 function typeArgsFields(line: string) {
@@ -138,5 +144,12 @@ Deno.test("echoForm matches answers.md §1's echo table", () => {
   ];
   for (const [sent, back] of table) {
     assertEquals(echoForm(sent), back, sent);
+    // The outbound path derives it from the line it parsed once: always the same answer.
+    assertEquals(echoFormOf(parseMessage(sent)), back, `echoFormOf ${sent}`);
+  }
+  for (
+    const odd of ["__AV_MESSAGE,SNDSTRM", "__AV_MESSAGE,", "__AV_MESSAGE", "SND", "", "a\r\nb"]
+  ) {
+    assertEquals(echoFormOf(parseMessage(odd)), echoForm(odd), JSON.stringify(odd));
   }
 });
