@@ -96,13 +96,19 @@ async function listenDirect(
 ): Promise<void> {
   let direct: DirectLink | undefined;
   try {
-    direct = await openDirect(mdf, { host: opts.host, bind: opts.bind, systemMdf: opts.systemMdf });
     let stopBroken!: () => void;
     const broken = new Promise<void>((r) => (stopBroken = r));
-    direct.onRecord((r: TrafficRecord) => {
-      if (opts.json) out.print(JSON.stringify(r));
-      else if (r.dir === "in") out.print(r.line);
-      if (out.broken) stopBroken();
+    // Listening from the first line on: lines MMDAgent-EX sends right after the connect were
+    // lost when the listener was added once the connection was up (the test hung on them).
+    direct = await openDirect(mdf, {
+      host: opts.host,
+      bind: opts.bind,
+      systemMdf: opts.systemMdf,
+      onRecord: (r: TrafficRecord) => {
+        if (opts.json) out.print(JSON.stringify(r));
+        else if (r.dir === "in") out.print(r.line);
+        if (out.broken) stopBroken();
+      },
     });
     await Promise.race([interrupted, broken]);
   } finally {

@@ -55,6 +55,11 @@ export interface DirectOptions {
   cert?: string;
   /** PEM private key text for a TLS WebSocket plan. */
   key?: string;
+  /**
+   * Hears every record from the very first line: registered before the connection's lines are
+   * handled (a listener added after `openDirect` resolves can miss what MMDAgent-EX sent at once).
+   */
+  onRecord?: (r: TrafficRecord) => void;
 }
 
 /** Result of one {@link DirectLink.send}. */
@@ -141,6 +146,7 @@ export async function openDirect(
     }
   });
   const deliveries = operatorDeliveries(runtime);
+  if (options.onRecord) runtime.tap.onRecord(options.onRecord);
   await runtime.start();
 
   return {
